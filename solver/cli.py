@@ -1,0 +1,230 @@
+"""The command line: ``python -m solver COMMAND ...``.
+
+Exit statuses follow FORMAT.md: 0 success, 1 a roster breaks a rule (check),
+2 invalid input (one line per problem, no traceback), 3 infeasible, 4 unknown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from solver.errors import InputError
+from solver.instance import Instance, load_instance
+from solver.roster import Roster, load_roster
+
+EXIT_OK = 0
+EXIT_VIOLATION = 1
+EXIT_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_UNKNOWN = 4
+
+log = logging.getLogger("solver")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m solver",
+        description="Weekly rosters for Intensive Outpatient Programs (format version 1).",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log solver progress")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("solve", help="build the best roster for an instance")
+    p.add_argument("instance", type=Path)
+    p.add_argument("--previous", type=Path, help="the roster being replaced (rerun terms)")
+    p.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=None, help="CP-SAT workers (default: cores)")
+    p.add_argument("--out", type=Path, help="write the roster here (default: standard output)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
+
+    p = sub.add_parser("check", help="check a roster against every rule and recompute its score")
+    p.add_argument("instance", type=Path)
+    p.add_argument("roster", type=Path)
+    p.add_argument("--previous", type=Path)
+
+    p = sub.add_parser("explain", help="list every penalty a roster pays, with a sentence each")
+    p.add_argument("instance", type=Path)
+    p.add_argument("roster", type=Path)
+    p.add_argument("--previous", type=Path)
+    p.add_argument("--what-if", action="store_true",
+                   help="also search what it would take to place each unassigned client")
+    p.add_argument("--time-limit", type=float, default=30.0)
+
+    p = sub.add_parser("diff", help="what changed between two rosters, in plain sentences")
+    p.add_argument("previous", type=Path)
+    p.add_argument("new", type=Path)
+    p.add_argument("--instance", type=Path, help="the new week's instance (adds detail)")
+    p.add_argument("--csv", type=Path, help="also write the change table here")
+
+    p = sub.add_parser("recommend", help="rank the best placements for one client")
+    p.add_argument("instance", type=Path)
+    p.add_argument("roster", type=Path)
+    p.add_argument("client_id")
+    p.add_argument("-k", type=int, default=5, help="how many options (default 5)")
+
+    p = sub.add_parser("import", help="build an instance from a workbook or a folder of CSV files")
+    p.add_argument("source", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+
+    p = sub.add_parser("export", help="write a roster as xlsx, csv, ics, html or png")
+    p.add_argument("instance", type=Path)
+    p.add_argument("roster", type=Path)
+    p.add_argument("--to", choices=["xlsx", "csv", "ics", "html", "png"], required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--view", default=None,
+                   help="png only: 'program', a therapist id or a room (default program)")
+
+    sub.add_parser("schema", help="print the JSON Schema of the instance and the roster")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    command: Callable[[argparse.Namespace], int] = _COMMANDS[args.command]
+    try:
+        return command(args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _load_previous(path: Path | None) -> Roster | None:
+    return load_roster(path) if path is not None else None
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text + "\n")
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    schema = {
+        "instance": Instance.model_json_schema(),
+        "roster": Roster.model_json_schema(),
+    }
+    print(json.dumps(schema, indent=2))
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from solver.check import check
+
+    instance = load_instance(args.instance)
+    roster = load_roster(args.roster)
+    previous = _load_previous(args.previous)
+    report = check(instance, roster, previous=previous)
+    for line in report.lines():
+        print(line)
+    if roster.status in ("infeasible", "unknown") and report.ok:
+        return EXIT_INFEASIBLE
+    return EXIT_OK if report.ok else EXIT_VIOLATION
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from solver.progress import ProgressPrinter
+    from solver.solve import SolveOptions, solve, summary
+
+    instance = load_instance(args.instance)
+    previous = _load_previous(args.previous)
+    options = SolveOptions(time_limit=args.time_limit, seed=args.seed, workers=args.workers)
+    printer = None if args.quiet else ProgressPrinter(sys.stderr)
+    roster = solve(instance, previous=previous, options=options, on_progress=printer)
+    _write(roster.to_json(), args.out)
+    print(summary(instance, roster), file=sys.stderr)
+    for line in roster.explanation:
+        print(line, file=sys.stderr)
+    if roster.status == "infeasible":
+        return EXIT_INFEASIBLE
+    if roster.status == "unknown":
+        return EXIT_UNKNOWN
+    return EXIT_OK
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from solver.explain import explain_command
+
+    instance = load_instance(args.instance)
+    roster = load_roster(args.roster)
+    previous = _load_previous(args.previous)
+    for line in explain_command(instance, roster, previous=previous, what_if=args.what_if,
+                                time_limit=args.time_limit):
+        print(line)
+    return EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from solver.diff import diff
+
+    previous = load_roster(args.previous)
+    new = load_roster(args.new)
+    instance = load_instance(args.instance) if args.instance else None
+    result = diff(previous, new, instance=instance)
+    for sentence in result.sentences:
+        print(sentence)
+    if args.csv is not None:
+        result.frame.to_csv(args.csv, index=False)
+    return EXIT_OK
+
+
+def _cmd_recommend(args: argparse.Namespace) -> int:
+    from solver.recommend import recommend
+
+    instance = load_instance(args.instance)
+    roster = load_roster(args.roster)
+    options = recommend(instance, roster, args.client_id, k=args.k)
+    if not options:
+        print(f"no placement found for {args.client_id}")
+    for rank, option in enumerate(options, start=1):
+        print(f"{rank}. {option.describe()}")
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from solver.spreadsheet import read_workbook
+
+    instance = read_workbook(args.source)
+    _write(instance.to_json(), args.out)
+    print(
+        f"wrote {args.out}: {len(instance.groups)} groups, {len(instance.therapists)} "
+        f"therapists, {len(instance.clients)} clients",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from solver.export import export_roster
+
+    instance = load_instance(args.instance)
+    roster = load_roster(args.roster)
+    written = export_roster(instance, roster, args.to, args.out, view=args.view)
+    for path in written:
+        print(path, file=sys.stderr)
+    return EXIT_OK
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "solve": _cmd_solve,
+    "check": _cmd_check,
+    "explain": _cmd_explain,
+    "diff": _cmd_diff,
+    "recommend": _cmd_recommend,
+    "import": _cmd_import,
+    "export": _cmd_export,
+    "schema": _cmd_schema,
+}

@@ -1,0 +1,485 @@
+"""The instance: one program's week, as pydantic models of format version 1.
+
+The models are the implementation of ``FORMAT.md``: unknown keys are errors,
+types are strict, and :class:`Instance` checks every cross-reference (dangling
+or duplicate ids, impossible pins, overlapping meetings ...) and reports all
+problems at once as one :class:`~solver.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from solver.errors import InputError, Problem, format_location
+
+__all__ = [
+    "DAYS",
+    "Client",
+    "Day",
+    "Group",
+    "Instance",
+    "Interval",
+    "MinWeeklyHours",
+    "Population",
+    "Program",
+    "Shift",
+    "Therapist",
+    "Weights",
+    "load_instance",
+    "parse_document",
+    "parse_instance",
+    "pydantic_problems",
+    "read_json",
+    "time_to_minutes",
+]
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Shift = Literal["morning", "afternoon", "evening"]
+Population = Literal["adult", "adolescent"]
+Time = Annotated[str, StringConstraints(pattern=r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")]
+Id = Annotated[str, StringConstraints(min_length=1)]
+
+MINUTES_PER_DAY = 24 * 60
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def time_to_minutes(value: str) -> int:
+    """Minutes after 00:00 of a ``"HH:MM"`` time (``"24:00"`` gives 1440)."""
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", validate_assignment=False)
+
+
+class Interval(_Strict):
+    """A half-open interval ``[start, end)`` on one day of the week."""
+
+    model_config = ConfigDict(frozen=True)
+
+    day: Day
+    start: Time
+    end: Time
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> Interval:
+        if time_to_minutes(self.start) >= time_to_minutes(self.end):
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        return self
+
+    @property
+    def day_index(self) -> int:
+        """0 for Monday ... 6 for Sunday."""
+        return DAYS.index(self.day)
+
+    @property
+    def start_minute(self) -> int:
+        """Minutes after 00:00 of the day at which the interval starts."""
+        return time_to_minutes(self.start)
+
+    @property
+    def end_minute(self) -> int:
+        """Minutes after 00:00 of the day at which the interval ends."""
+        return time_to_minutes(self.end)
+
+    @property
+    def minutes(self) -> int:
+        """Length in minutes."""
+        return self.end_minute - self.start_minute
+
+    def overlaps(self, other: Interval) -> bool:
+        """True when both lie on one day and share some time (touching is not overlapping)."""
+        return (
+            self.day == other.day
+            and self.start_minute < other.end_minute
+            and other.start_minute < self.end_minute
+        )
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.start}-{self.end}"
+
+
+def _default_open_hours() -> list[Interval]:
+    return [Interval(day=d, start="08:00", end="21:00") for d in DAYS[:5]]
+
+
+NonNegInt = Annotated[int, Field(ge=0)]
+
+
+class Weights(_Strict):
+    """The objective's weights; a key left out keeps its default."""
+
+    unassigned: NonNegInt = 1000
+    shift_mismatch: NonNegInt = 10
+    not_preferred_therapist: NonNegInt = 5
+    extra_trip: NonNegInt = 2
+    caseload_spread: NonNegInt = 1
+    open_group: NonNegInt = 0
+    group_change: NonNegInt = 50
+    therapist_change: NonNegInt = 50
+    session_moved: NonNegInt = 5
+    facilitator_change: NonNegInt = 20
+
+
+WEIGHT_KEYS: tuple[str, ...] = tuple(Weights.model_fields)
+
+
+class MinWeeklyHours(_Strict):
+    """Weekly hours (groups plus individual sessions) a placed client reaches."""
+
+    adult: Annotated[int | float, Field(ge=0)] = 9
+    adolescent: Annotated[int | float, Field(ge=0)] = 6
+
+
+class Program(_Strict):
+    """Program-wide settings and defaults."""
+
+    name: str = ""
+    group_max_size: Annotated[int, Field(ge=1)] = 8
+    group_min_size: Annotated[int, Field(ge=1)] = 3
+    slot_minutes: Annotated[int, Field(ge=1, le=60)] = 15
+    individual_session_minutes: Annotated[int, Field(ge=1)] = 60
+    open_hours: list[Interval] = Field(default_factory=_default_open_hours)
+    min_weekly_hours: MinWeeklyHours = Field(default_factory=MinWeeklyHours)
+    weights: Weights = Field(default_factory=Weights)
+
+    @field_validator("slot_minutes")
+    @classmethod
+    def _divides_hour(cls, value: int) -> int:
+        if 60 % value:
+            raise ValueError(f"slot_minutes {value} does not divide 60")
+        return value
+
+    @model_validator(mode="after")
+    def _sizes_ordered(self) -> Program:
+        if self.group_min_size > self.group_max_size:
+            raise ValueError(
+                f"group_min_size {self.group_min_size} exceeds group_max_size "
+                f"{self.group_max_size}"
+            )
+        return self
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("must not be null")
+    return value
+
+
+class Group(_Strict):
+    """One group series that may run this week."""
+
+    id: Id
+    name: str = ""
+    shift: Shift
+    meetings: Annotated[list[Interval], Field(min_length=1)]
+    population: Population
+    tracks: Annotated[list[str], Field(min_length=1)]
+    audience: str | None = None
+    facilitator_specialties: list[str] = Field(default_factory=list)
+    # Left out: the program's group_max_size, filled in by Instance.
+    max_size: int | None = None
+    room: str | None = None
+
+    _not_null = field_validator("max_size", mode="before")(_not_null)
+
+    @property
+    def capacity(self) -> int:
+        """The largest number of clients the group may hold."""
+        assert self.max_size is not None, "Instance fills max_size"
+        return self.max_size
+
+    @property
+    def weekly_minutes(self) -> int:
+        """Minutes of group meetings a week."""
+        return sum(m.minutes for m in self.meetings)
+
+
+class Therapist(_Strict):
+    """A therapist: primary therapist for clients and facilitator of groups."""
+
+    id: Id
+    name: str = ""
+    specialties: list[str] = Field(default_factory=list)
+    availability: list[Interval]
+    max_caseload: NonNegInt = 12
+    max_groups: NonNegInt = 2
+
+
+class Client(_Strict):
+    """A client of the program (an opaque id; no personal data)."""
+
+    id: Id
+    population: Population
+    track: str
+    audiences: list[str] = Field(default_factory=list)
+    needs: list[str] = Field(default_factory=list)
+    busy: list[Interval] = Field(default_factory=list)
+    shift_preference: Shift | None = None
+    individual_sessions: NonNegInt = 1
+    session_minutes: Annotated[int, Field(ge=1)] | None = None
+    preferred_therapists: list[Id] = Field(default_factory=list)
+    avoid_therapists: list[Id] = Field(default_factory=list)
+    keep_apart: list[Id] = Field(default_factory=list)
+    priority: Annotated[int, Field(ge=1)] = 1
+    pinned_group: Id | None = None
+    pinned_therapist: Id | None = None
+
+
+class Instance(_Strict):
+    """A program's week: candidate groups, therapists and clients.
+
+    Construct it with :func:`parse_instance` or :func:`load_instance`, which
+    raise :class:`~solver.errors.InputError` listing every problem.
+    """
+
+    format_version: Literal[1]
+    program: Program = Field(default_factory=Program)
+    groups: list[Group]
+    therapists: list[Therapist]
+    clients: list[Client]
+
+    @field_validator("format_version", mode="before")
+    @classmethod
+    def _version_is_int(cls, value: Any) -> Any:
+        if type(value) is not int:
+            raise ValueError("format_version must be the integer 1")
+        return value
+
+    _groups: dict[str, Group] = PrivateAttr(default_factory=dict)
+    _therapists: dict[str, Therapist] = PrivateAttr(default_factory=dict)
+    _clients: dict[str, Client] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Instance:
+        for group in self.groups:
+            if group.max_size is None:
+                group.max_size = self.program.group_max_size
+        problems = list(_cross_reference_problems(self))
+        if problems:
+            # Not a ValueError: pydantic lets it through with its structured problems intact.
+            raise InputError(problems)
+        self._groups = {g.id: g for g in self.groups}
+        self._therapists = {t.id: t for t in self.therapists}
+        self._clients = {c.id: c for c in self.clients}
+        return self
+
+    def group(self, group_id: str) -> Group:
+        """The group with this id (KeyError if none)."""
+        return self._groups[group_id]
+
+    def therapist(self, therapist_id: str) -> Therapist:
+        """The therapist with this id (KeyError if none)."""
+        return self._therapists[therapist_id]
+
+    def client(self, client_id: str) -> Client:
+        """The client with this id (KeyError if none)."""
+        return self._clients[client_id]
+
+    def has_group(self, group_id: str) -> bool:
+        """True when the instance has a group with this id."""
+        return group_id in self._groups
+
+    def has_therapist(self, therapist_id: str) -> bool:
+        """True when the instance has a therapist with this id."""
+        return therapist_id in self._therapists
+
+    def has_client(self, client_id: str) -> bool:
+        """True when the instance has a client with this id."""
+        return client_id in self._clients
+
+    def session_minutes(self, client: Client) -> int:
+        """Length of each of the client's individual sessions."""
+        if client.session_minutes is not None:
+            return client.session_minutes
+        return self.program.individual_session_minutes
+
+    def min_weekly_minutes(self, client: Client) -> float:
+        """The weekly minutes (groups plus sessions) the client must reach when placed."""
+        hours = getattr(self.program.min_weekly_hours, client.population)
+        return float(hours) * 60
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The instance as format-v1 JSON (defaults written out)."""
+        return self.model_dump_json(indent=indent)
+
+
+def _entry(kind: str, index: int, item_id: str) -> str:
+    return f"{kind}[{index}] (id {item_id})"
+
+
+def _duplicate_ids(kind: str, ids: list[str]) -> Iterator[Problem]:
+    first: dict[str, int] = {}
+    for index, item_id in enumerate(ids):
+        if item_id in first:
+            yield Problem(
+                _entry(kind, index, item_id),
+                "id",
+                f"duplicate id {item_id!r} (also {kind}[{first[item_id]}])",
+            )
+        else:
+            first[item_id] = index
+
+
+def _cross_reference_problems(inst: Instance) -> Iterator[Problem]:
+    program = inst.program
+    yield from _duplicate_ids("groups", [g.id for g in inst.groups])
+    yield from _duplicate_ids("therapists", [t.id for t in inst.therapists])
+    yield from _duplicate_ids("clients", [c.id for c in inst.clients])
+    groups = {g.id: g for g in inst.groups}
+    therapists = {t.id for t in inst.therapists}
+    clients = {c.id for c in inst.clients}
+
+    for gi, group in enumerate(inst.groups):
+        entry = _entry("groups", gi, group.id)
+        size = group.capacity
+        if not program.group_min_size <= size <= program.group_max_size:
+            yield Problem(
+                entry,
+                "max_size",
+                f"max_size {size} lies outside [group_min_size {program.group_min_size}, "
+                f"group_max_size {program.group_max_size}]",
+            )
+        for i, a in enumerate(group.meetings):
+            for j in range(i + 1, len(group.meetings)):
+                if a.overlaps(group.meetings[j]):
+                    yield Problem(
+                        entry,
+                        f"meetings[{j}]",
+                        f"meeting {group.meetings[j]} overlaps meetings[{i}] ({a})",
+                    )
+
+    for ci, client in enumerate(inst.clients):
+        entry = _entry("clients", ci, client.id)
+        for key in ("preferred_therapists", "avoid_therapists"):
+            for k, tid in enumerate(getattr(client, key)):
+                if tid not in therapists:
+                    yield Problem(entry, f"{key}[{k}]", f"unknown therapist {tid!r}")
+        for k, other in enumerate(client.keep_apart):
+            if other not in clients:
+                yield Problem(entry, f"keep_apart[{k}]", f"unknown client {other!r}")
+        if client.pinned_therapist is not None:
+            if client.pinned_therapist not in therapists:
+                yield Problem(
+                    entry, "pinned_therapist", f"unknown therapist {client.pinned_therapist!r}"
+                )
+            elif client.pinned_therapist in client.avoid_therapists:
+                yield Problem(
+                    entry,
+                    "pinned_therapist",
+                    f"pinned to therapist {client.pinned_therapist!r}, whom the client avoids",
+                )
+        if client.pinned_group is not None:
+            pinned = groups.get(client.pinned_group)
+            if pinned is None:
+                yield Problem(entry, "pinned_group", f"unknown group {client.pinned_group!r}")
+            else:
+                for reason in _static_ineligibility(client, pinned):
+                    yield Problem(
+                        entry,
+                        "pinned_group",
+                        f"pinned to group {pinned.id!r}, which it may not join: {reason}",
+                    )
+
+
+def _static_ineligibility(client: Client, group: Group) -> Iterator[str]:
+    if group.population != client.population:
+        yield f"the group is for {group.population}s, the client is an {client.population}"
+    if client.track not in group.tracks:
+        yield f"the group serves tracks {', '.join(group.tracks)}, not {client.track}"
+    if group.audience is not None and group.audience not in client.audiences:
+        yield f"the group is for audience {group.audience!r}, not in the client's audiences"
+
+
+def pydantic_problems(error: ValidationError, raw: Any) -> list[Problem]:
+    """Turn a pydantic ValidationError into problems naming entry and key."""
+    problems = []
+    for item in error.errors(include_url=False):
+        entry, key = format_location(item["loc"], raw)
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (not part of format version 1)"
+        elif item["type"] == "missing":
+            message = "required key is missing"
+        elif message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        problems.append(Problem(entry, key, message))
+    return problems
+
+
+def read_json(source: str | Path) -> Any:
+    """Read a JSON file, turning unreadable or malformed files into InputError."""
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem("", "", f"cannot read file: {exc}", str(path))]) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            [Problem("", "", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                     str(path))]
+        ) from None
+
+
+def parse_document(
+    model: type[_M], data: Mapping[str, Any] | str | bytes, *, source: str = "", what: str
+) -> _M:
+    """Validate a document (``what``: "instance" or "roster") into ``model``.
+
+    Raises:
+        InputError: every problem found, each naming the entry and the key.
+    """
+    raw: Any = data
+    if isinstance(data, str | bytes):
+        try:
+            raw = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                [Problem("", "", f"not valid JSON: {exc.msg} at line {exc.lineno}", source)]
+            ) from None
+    if not isinstance(raw, Mapping):
+        raise InputError([Problem("", "", f"a {what} is a JSON object", source)])
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(pydantic_problems(exc, raw)).with_file(source) from None
+    except InputError as exc:
+        raise exc.with_file(source) from None
+
+
+def parse_instance(data: Mapping[str, Any] | str | bytes, *, source: str = "") -> Instance:
+    """Validate an instance given as a JSON text or as already-decoded data.
+
+    ``source`` names the file in error messages.
+
+    Raises:
+        InputError: every problem found, each naming the entry and the key.
+    """
+    return parse_document(Instance, data, source=source, what="instance")
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read and validate an instance file.
+
+    Raises:
+        InputError: the file is unreadable, not JSON, or not a valid instance.
+    """
+    return parse_instance(read_json(path), source=str(path))
