@@ -137,13 +137,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     from solver.progress import ProgressPrinter
-    from solver.solve import SolveOptions, solve, summary
+    from solver.solve import solve, summary
 
     instance = load_instance(args.instance)
     previous = _load_previous(args.previous)
-    options = SolveOptions(time_limit=args.time_limit, seed=args.seed, workers=args.workers)
     printer = None if args.quiet else ProgressPrinter(sys.stderr)
-    roster = solve(instance, previous=previous, options=options, on_progress=printer)
+    roster = solve(instance, previous=previous, time_limit=args.time_limit, seed=args.seed,
+                   workers=args.workers, on_progress=printer)
     _write(roster.to_json(), args.out)
     print(summary(instance, roster), file=sys.stderr)
     for line in roster.explanation:

@@ -1,0 +1,77 @@
+"""Building the CP-SAT roster model: variables, rules R1-R11 and the objective."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from solver.model import objective, rules
+from solver.model.objective import Penalty
+from solver.model.variables import Variables
+from solver.precompute import Facts
+from solver.roster import Roster
+
+__all__ = ["RULES", "Penalty", "RosterModel", "Variables", "build_model"]
+
+RULES: dict[str, str] = {
+    "R1": "eligibility",
+    "R2": "client time",
+    "R3": "group size",
+    "R4": "facilitator",
+    "R5": "primary therapist",
+    "R7": "no double booking",
+    "R8": "rooms",
+    "R9": "keep apart",
+}
+"""The rules that can be switched by a literal in explain mode (R6, R10 and R11's
+placement are definitions; R11's pins have literals of their own)."""
+
+
+@dataclass
+class RosterModel:
+    """A built model: the CP-SAT model, its variables and its penalty items."""
+
+    model: cp_model.CpModel
+    variables: Variables
+    penalties: list[Penalty]
+    facts: Facts
+    # Explain mode only: rule id -> literal, "C001 group" -> literal.
+    rule_literals: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    pin_literals: dict[str, cp_model.IntVar] = field(default_factory=dict)
+
+
+def build_model(facts: Facts, previous: Roster | None = None, *, explain: bool = False) -> RosterModel:
+    """Build the roster model from precomputed facts.
+
+    With ``explain``, every rule's constraints and every pin are enforced by
+    literals (for finding a conflict set); the objective is then left out.
+    """
+    model = cp_model.CpModel()
+    v = Variables(model, facts)
+    rule_literals = {
+        rule: model.new_bool_var(f"rule[{rule}]") for rule in RULES
+    } if explain else {}
+
+    def enforce(rule: str) -> list[cp_model.IntVar]:
+        return [rule_literals[rule]] if explain else []
+
+    rules.placement(model, v)
+    rules.r1_eligibility(model, v, facts, enforce("R1"))
+    rules.r2_client_time(model, v, facts, enforce("R2"))
+    rules.r3_group_size(model, v, facts, enforce("R3"))
+    rules.r4_facilitator(model, v, facts, enforce("R4"))
+    rules.r5_primary_therapist(model, v, facts, enforce("R5"))
+    rules.r6_individual_sessions(model, v, facts)
+    rules.r7_no_double_booking(model, v, facts, enforce("R7"))
+    rules.r8_rooms(model, v, facts, enforce("R8"))
+    rules.r9_keep_apart(model, v, facts, enforce("R9"))
+    rules.r10_weekly_hours(facts)
+    pin_literals: dict[str, cp_model.IntVar] = {}
+    rules.r11_pins(model, v, facts, pin_literals if explain else None)
+
+    penalties: list[Penalty] = []
+    if not explain:
+        penalties = objective.all_penalties(model, v, facts, previous)
+        model.minimize(sum(p.weight * p.count for p in penalties))
+    return RosterModel(model, v, penalties, facts, rule_literals, pin_literals)

@@ -1,0 +1,217 @@
+"""The objective's penalty terms, one function each, named after the weight key.
+
+Every term is a list of :class:`Penalty` items: a named linear expression that
+equals the term's *count* for one client, group or therapist in every solution
+(not only at the optimum), kept with its weight. The roster's ``penalties``,
+the objective and the explanations all come from this list.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from solver.instance import MINUTES_PER_DAY
+from solver.model.variables import Variables
+from solver.precompute import Facts
+from solver.roster import Roster
+
+LinearExpr = cp_model.LinearExprT
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """One penalty item: ``weight * count`` is paid, ``count`` a linear expression."""
+
+    term: str
+    subject: str
+    count: LinearExpr
+    weight: int
+
+
+def unassigned(v: Variables, facts: Facts, weight: int) -> list[Penalty]:
+    """Each unassigned client, times its priority."""
+    out = []
+    for client_id, cf in facts.clients.items():
+        placed = v.placed(client_id)
+        count: LinearExpr = 1 if placed is None else 1 - placed
+        out.append(Penalty("unassigned", client_id, count, weight * cf.client.priority))
+    return out
+
+
+def shift_mismatch(v: Variables, facts: Facts, weight: int) -> list[Penalty]:
+    """Each placed client whose group's shift is not the one they prefer."""
+    out = []
+    for client_id in v.placed_clients():
+        preference = facts.clients[client_id].client.shift_preference
+        if preference is None:
+            continue
+        lits = [
+            x for g, x in v.groups_of(client_id) if facts.instance.group(g).shift != preference
+        ]
+        if lits:
+            out.append(Penalty("shift_mismatch", client_id, sum(lits), weight))
+    return out
+
+
+def not_preferred_therapist(v: Variables, facts: Facts, weight: int) -> list[Penalty]:
+    """Each placed client with preferences whose primary therapist is not preferred."""
+    out = []
+    for client_id in v.placed_clients():
+        preferred = facts.clients[client_id].client.preferred_therapists
+        if not preferred:
+            continue
+        lits = [y for t, y in v.therapists_of(client_id) if t not in preferred]
+        if lits:
+            out.append(Penalty("not_preferred_therapist", client_id, sum(lits), weight))
+    return out
+
+
+def extra_trip(model: cp_model.CpModel, v: Variables, facts: Facts, weight: int) -> list[Penalty]:
+    """Each individual session on a day on which the client's group does not meet."""
+    out = []
+    for client_id in v.placed_clients():
+        by_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for key in v.sessions_of_client(client_id):
+            by_day[key[2] // MINUTES_PER_DAY].append(v.session(key))
+        for day, lits in sorted(by_day.items()):
+            session_today = sum(lits)
+            meeting_groups = [
+                x
+                for g, x in v.groups_of(client_id)
+                if any(lo // MINUTES_PER_DAY == day for lo, _ in facts.meetings[g])
+            ]
+            if not meeting_groups:
+                out.append(Penalty("extra_trip", f"{client_id} day {day}", session_today, weight))
+                continue
+            group_today = sum(meeting_groups)
+            # trip == session_today AND NOT group_today, exactly.
+            trip = model.new_bool_var(f"extra_trip[{client_id},{day}]")
+            model.add(trip >= session_today - group_today)
+            model.add(trip <= session_today)
+            model.add(trip <= 1 - group_today)
+            out.append(Penalty("extra_trip", f"{client_id} day {day}", trip, weight))
+    return out
+
+
+def caseload_spread(
+    model: cp_model.CpModel, v: Variables, facts: Facts, weight: int
+) -> list[Penalty]:
+    """Largest minus smallest caseload among therapists with max_caseload > 0."""
+    therapists = [t for t in facts.instance.therapists if t.max_caseload > 0]
+    if not therapists:
+        return []
+    loads = [sum(y for _, y in v.caseload_of(t.id)) for t in therapists]
+    top = max(t.max_caseload for t in therapists)
+    largest = model.new_int_var(0, top, "caseload_max")
+    smallest = model.new_int_var(0, top, "caseload_min")
+    model.add_max_equality(largest, loads)
+    model.add_min_equality(smallest, loads)
+    return [Penalty("caseload_spread", "all therapists", largest - smallest, weight)]
+
+
+def open_group(v: Variables, facts: Facts, weight: int) -> list[Penalty]:
+    """Each group that runs."""
+    out = []
+    for group_id in v.running_groups():
+        runs = v.runs(group_id)
+        assert runs is not None
+        out.append(Penalty("open_group", group_id, runs, weight))
+    return out
+
+
+def group_change(v: Variables, facts: Facts, previous: Roster, weight: int) -> list[Penalty]:
+    """Rerun: each client placed in both rosters whose group changed."""
+    out = []
+    for p in previous.clients:
+        placed = v.placed(p.id)
+        if placed is None or not facts.instance.has_group(p.group):
+            continue
+        same = v.assign(p.id, p.group)
+        out.append(Penalty("group_change", p.id, placed - same if same is not None else placed,
+                           weight))
+    return out
+
+
+def therapist_change(v: Variables, facts: Facts, previous: Roster, weight: int) -> list[Penalty]:
+    """Rerun: each client placed in both rosters whose primary therapist changed."""
+    out = []
+    for p in previous.clients:
+        placed = v.placed(p.id)
+        if placed is None or not facts.instance.has_therapist(p.therapist):
+            continue
+        same = v.primary(p.id, p.therapist)
+        out.append(Penalty("therapist_change", p.id,
+                           placed - same if same is not None else placed, weight))
+    return out
+
+
+def session_moved(v: Variables, facts: Facts, previous: Roster, weight: int) -> list[Penalty]:
+    """Rerun: each session whose (day, start) is not among the client's previous ones."""
+    out = []
+    for p in previous.clients:
+        placed = v.placed(p.id)
+        if placed is None:
+            continue
+        count = facts.clients[p.id].client.individual_sessions
+        if count == 0:
+            continue
+        before = {s.day_index * MINUTES_PER_DAY + s.start_minute for s in p.sessions}
+        kept = [v.session(key) for key in v.sessions_of_client(p.id) if key[2] in before]
+        out.append(Penalty("session_moved", p.id, count * placed - sum(kept), weight))
+    return out
+
+
+def facilitator_change(
+    v: Variables, facts: Facts, previous: Roster, weight: int
+) -> list[Penalty]:
+    """Rerun: each group running in both rosters whose facilitator changed."""
+    out = []
+    for g in previous.groups:
+        runs = v.runs(g.id)
+        if runs is None or not facts.instance.has_therapist(g.facilitator):
+            continue
+        same = v.facilitates(g.facilitator, g.id)
+        out.append(Penalty("facilitator_change", g.id,
+                           runs - same if same is not None else runs, weight))
+    return out
+
+
+def all_penalties(
+    model: cp_model.CpModel, v: Variables, facts: Facts, previous: Roster | None
+) -> list[Penalty]:
+    """Every penalty item of the objective; terms with weight 0 are left out."""
+    w = facts.instance.program.weights
+    items: list[Penalty] = []
+    if w.unassigned:
+        items += unassigned(v, facts, w.unassigned)
+    if w.shift_mismatch:
+        items += shift_mismatch(v, facts, w.shift_mismatch)
+    if w.not_preferred_therapist:
+        items += not_preferred_therapist(v, facts, w.not_preferred_therapist)
+    if w.extra_trip:
+        items += extra_trip(model, v, facts, w.extra_trip)
+    if w.caseload_spread:
+        items += caseload_spread(model, v, facts, w.caseload_spread)
+    if w.open_group:
+        items += open_group(v, facts, w.open_group)
+    if previous is not None:
+        previous = _known_clients(previous, facts)
+        if w.group_change:
+            items += group_change(v, facts, previous, w.group_change)
+        if w.therapist_change:
+            items += therapist_change(v, facts, previous, w.therapist_change)
+        if w.session_moved:
+            items += session_moved(v, facts, previous, w.session_moved)
+        if w.facilitator_change:
+            items += facilitator_change(v, facts, previous, w.facilitator_change)
+    return items
+
+
+def _known_clients(previous: Roster, facts: Facts) -> Roster:
+    """The previous roster without entries of clients the instance no longer has."""
+    return previous.model_copy(
+        update={"clients": [p for p in previous.clients if p.id in facts.clients]}
+    )

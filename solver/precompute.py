@@ -1,0 +1,313 @@
+"""Static facts derived from an instance before any CP-SAT variable exists.
+
+Everything that can be decided without search is decided here, so that the
+model code only loops: which groups each client may join (R1 population,
+track and audience, R2 busy hours, R10 weekly hours), which therapists may be
+each client's primary (R5) and at which times they could hold each session
+(R6), which therapists may facilitate each group (R4), and which groups can
+never run together in one room (R8). Clients with no possibility at all get
+their reasons here, in words a program manager can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from solver.instance import DAYS, MINUTES_PER_DAY, Client, Group, Instance, Interval, Therapist
+
+log = logging.getLogger(__name__)
+
+Span = tuple[int, int]
+"""A half-open span of week minutes: ``day_index * 1440 + minute``."""
+
+
+def span(interval: Interval) -> Span:
+    """The interval as a span of week minutes."""
+    base = interval.day_index * MINUTES_PER_DAY
+    return base + interval.start_minute, base + interval.end_minute
+
+
+def spans_overlap(a: Span, b: Span) -> bool:
+    """True when two half-open spans share time."""
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def merged(intervals: Iterable[Interval]) -> list[Span]:
+    """The union of intervals as sorted disjoint spans (touching spans join)."""
+    out: list[Span] = []
+    for lo, hi in sorted(span(i) for i in intervals):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def inside(s: Span, union: list[Span]) -> bool:
+    """True when span ``s`` lies inside one of the disjoint spans of ``union``."""
+    return any(lo <= s[0] and s[1] <= hi for lo, hi in union)
+
+
+def fmt_minute(week_minute: int) -> str:
+    """``"tue 13:00"`` for a week minute."""
+    day, minute = divmod(week_minute, MINUTES_PER_DAY)
+    return f"{DAYS[day]} {minute // 60:02d}:{minute % 60:02d}"
+
+
+def fmt_span(s: Span) -> str:
+    """``"tue 13:00-14:00"`` for a span."""
+    end = s[1] - (s[0] // MINUTES_PER_DAY) * MINUTES_PER_DAY
+    return f"{fmt_minute(s[0])}-{end // 60:02d}:{end % 60:02d}"
+
+
+@dataclass
+class ClientFacts:
+    """What client ``client`` could possibly get."""
+
+    client: Client
+    session_minutes: int
+    groups: list[str] = field(default_factory=list)
+    therapists: list[str] = field(default_factory=list)
+    # therapist id -> feasible session start minutes (week minutes).
+    starts: dict[str, list[int]] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    # Pins that can never hold, found without search (R11 with another rule).
+    pin_conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def placeable(self) -> bool:
+        """False when the client can never be placed, whatever the others do."""
+        return bool(self.groups) and bool(self.therapists)
+
+
+@dataclass
+class Facts:
+    """All static facts of an instance, keyed by ids."""
+
+    instance: Instance
+    clients: dict[str, ClientFacts]
+    # group id -> therapists who may facilitate it (R4).
+    facilitators: dict[str, list[str]]
+    # group id -> meeting spans.
+    meetings: dict[str, list[Span]]
+    # group ids that share a room and a meeting time (R8).
+    room_conflicts: list[tuple[str, str]]
+    # client id pairs that must not share a group (R9), each pair once, sorted.
+    keep_apart: list[tuple[str, str]]
+    # therapist id -> their availability as disjoint spans.
+    availability: dict[str, list[Span]]
+
+    def clients_of_group(self, group_id: str) -> list[str]:
+        """Clients who may join the group."""
+        return [c for c, f in self.clients.items() if group_id in f.groups]
+
+    def clients_of_therapist(self, therapist_id: str) -> list[str]:
+        """Clients whose primary therapist the therapist may be."""
+        return [c for c, f in self.clients.items() if therapist_id in f.therapists]
+
+
+def derive_facts(instance: Instance) -> Facts:
+    """Derive the static facts of ``instance`` (see the module docstring)."""
+    program = instance.program
+    meetings = {g.id: [span(m) for m in g.meetings] for g in instance.groups}
+    availability = {t.id: merged(t.availability) for t in instance.therapists}
+    facilitators = {
+        g.id: [t.id for t in instance.therapists if _may_facilitate(t, g, availability[t.id])]
+        for g in instance.groups
+    }
+    open_hours = merged(program.open_hours)
+    clients = {
+        c.id: _client_facts(instance, c, meetings, facilitators, availability, open_hours)
+        for c in instance.clients
+    }
+    room_conflicts = [
+        (a.id, b.id)
+        for i, a in enumerate(instance.groups)
+        for b in instance.groups[i + 1 :]
+        if a.room is not None
+        and a.room == b.room
+        and any(spans_overlap(x, y) for x in meetings[a.id] for y in meetings[b.id])
+    ]
+    pairs = {
+        tuple(sorted((c.id, other)))
+        for c in instance.clients
+        for other in c.keep_apart
+        if other != c.id
+    }
+    keep_apart = sorted((a, b) for a, b in pairs)
+    return Facts(instance, clients, facilitators, meetings, room_conflicts, keep_apart,
+                 availability)
+
+
+def _may_facilitate(therapist: Therapist, group: Group, available: list[Span]) -> bool:
+    return (
+        therapist.max_groups > 0
+        and set(group.facilitator_specialties) <= set(therapist.specialties)
+        and all(inside(span(m), available) for m in group.meetings)
+    )
+
+
+def _client_facts(
+    instance: Instance,
+    client: Client,
+    meetings: dict[str, list[Span]],
+    facilitators: dict[str, list[str]],
+    availability: dict[str, list[Span]],
+    open_hours: list[Span],
+) -> ClientFacts:
+    minutes = instance.session_minutes(client)
+    facts = ClientFacts(client, minutes)
+    busy = [span(b) for b in client.busy]
+    need = instance.min_weekly_minutes(client)
+    individual = client.individual_sessions * minutes
+
+    group_reasons: dict[str, list[str]] = {}
+    for group in instance.groups:
+        why = _group_exclusion(instance, client, group, meetings[group.id], busy, need,
+                               individual, facilitators[group.id])
+        if why:
+            group_reasons[group.id] = why
+        else:
+            facts.groups.append(group.id)
+    if client.pinned_group is not None:
+        if client.pinned_group in group_reasons:
+            facts.pin_conflicts.append(
+                f"{client.id} is pinned to group {client.pinned_group}, but "
+                + "; ".join(group_reasons[client.pinned_group])
+            )
+        facts.groups = [g for g in facts.groups if g == client.pinned_group]
+
+    # Session starts that overlap the meetings of every group the client may join can never
+    # be used: the client is in one of those groups when placed.
+    group_spans = [meetings[g] for g in facts.groups]
+    therapist_reasons: dict[str, str] = {}
+    for therapist in instance.therapists:
+        why_not = _therapist_exclusion(client, therapist)
+        if why_not:
+            therapist_reasons[therapist.id] = why_not
+            continue
+        starts = _session_starts(instance, client, minutes, busy, open_hours,
+                                 availability[therapist.id], group_spans)
+        days = {s // MINUTES_PER_DAY for s in starts}
+        if len(days) < client.individual_sessions:
+            therapist_reasons[therapist.id] = (
+                f"{therapist.id} has no time for {client.individual_sessions} session(s) of "
+                f"{minutes} min on different days that fits {client.id}'s free time and the "
+                "open hours"
+            )
+            continue
+        facts.therapists.append(therapist.id)
+        facts.starts[therapist.id] = starts
+    if client.pinned_therapist is not None:
+        if client.pinned_therapist in therapist_reasons:
+            facts.pin_conflicts.append(
+                f"{client.id} is pinned to therapist {client.pinned_therapist}, but "
+                + therapist_reasons[client.pinned_therapist]
+            )
+        facts.therapists = [t for t in facts.therapists if t == client.pinned_therapist]
+        facts.starts = {t: s for t, s in facts.starts.items() if t == client.pinned_therapist}
+
+    if not facts.groups:
+        facts.reasons.append(_no_group_reason(instance, client, group_reasons))
+    if not facts.therapists:
+        facts.reasons.append(_no_therapist_reason(instance, client, therapist_reasons))
+    return facts
+
+
+def _group_exclusion(
+    instance: Instance,
+    client: Client,
+    group: Group,
+    group_meetings: list[Span],
+    busy: list[Span],
+    need: float,
+    individual: int,
+    facilitators: list[str],
+) -> list[str]:
+    why = []
+    if group.population != client.population:
+        why.append(f"{group.id} is for {group.population}s")
+    if client.track not in group.tracks:
+        why.append(f"{group.id} does not serve track {client.track}")
+    if group.audience is not None and group.audience not in client.audiences:
+        why.append(f"{group.id} is for audience {group.audience}")
+    clashes = [
+        (m, b) for m in group_meetings for b in busy if spans_overlap(m, b)
+    ]
+    if clashes:
+        m, b = clashes[0]
+        why.append(f"{group.id} meets {fmt_span(m)}, when {client.id} is busy ({fmt_span(b)})")
+    if group.weekly_minutes + individual < need:
+        why.append(
+            f"{group.id} gives {(group.weekly_minutes + individual) / 60:g} h a week with "
+            f"the individual sessions, below the {need / 60:g} h minimum"
+        )
+    if not facilitators:
+        why.append(f"{group.id} has no therapist qualified and available to facilitate it")
+    elif set(facilitators) <= set(client.avoid_therapists):
+        why.append(f"{group.id} can only be facilitated by therapists {client.id} avoids")
+    return why
+
+
+def _therapist_exclusion(client: Client, therapist: Therapist) -> str:
+    missing = [n for n in client.needs if n not in therapist.specialties]
+    if missing:
+        return f"{therapist.id} lacks {', '.join(missing)}"
+    if therapist.id in client.avoid_therapists:
+        return f"{client.id} avoids {therapist.id}"
+    if therapist.max_caseload == 0:
+        return f"{therapist.id} takes no caseload"
+    return ""
+
+
+def _session_starts(
+    instance: Instance,
+    client: Client,
+    minutes: int,
+    busy: list[Span],
+    open_hours: list[Span],
+    available: list[Span],
+    group_spans: list[list[Span]],
+) -> list[int]:
+    if client.individual_sessions == 0:
+        return []
+    step = instance.program.slot_minutes
+    starts = []
+    for lo, hi in available:
+        first = -(-lo // step) * step
+        for start in range(first, hi - minutes + 1, step):
+            s = (start, start + minutes)
+            if (start // MINUTES_PER_DAY) != ((start + minutes - 1) // MINUTES_PER_DAY):
+                continue
+            if not inside(s, open_hours) or any(spans_overlap(s, b) for b in busy):
+                continue
+            if group_spans and all(
+                any(spans_overlap(s, m) for m in spans) for spans in group_spans
+            ):
+                continue
+            starts.append(start)
+    return starts
+
+
+def _no_group_reason(instance: Instance, client: Client, why: dict[str, list[str]]) -> str:
+    label = f"{client.population} {client.track}"
+    matching = [
+        g for g in instance.groups
+        if g.population == client.population and client.track in g.tracks
+        and (g.audience is None or g.audience in client.audiences)
+    ]
+    if not matching:
+        return f"no {label} group is offered this week"
+    details = "; ".join(f"{w}" for g in matching for w in why.get(g.id, [])[:1])
+    return f"no {label} group fits: {details}"
+
+
+def _no_therapist_reason(instance: Instance, client: Client, why: dict[str, str]) -> str:
+    if client.needs and not any(
+        set(client.needs) <= set(t.specialties) for t in instance.therapists
+    ):
+        return f"no therapist holds all of {', '.join(client.needs)}"
+    details = "; ".join(why[t.id] for t in instance.therapists if t.id in why)
+    return f"no therapist can be the primary therapist: {details or 'no therapists'}"

@@ -1,0 +1,346 @@
+"""``solve()``: the best roster for a week, from an instance.
+
+Infeasibility and time-outs are statuses of the returned roster, never
+exceptions. Each call builds its own model and solver: no global state, safe
+to call from several threads at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from solver.instance import DAYS, MINUTES_PER_DAY, Instance, Interval
+from solver.model import RosterModel, build_model
+from solver.precompute import Facts, derive_facts
+from solver.reasons import unassigned_reasons
+from solver.roster import Penalties, Placement, Roster, RosterGroup, Status, Unassigned
+
+__all__ = [
+    "Progress",
+    "SolveResult",
+    "SolveStats",
+    "default_workers",
+    "solve",
+    "solve_detailed",
+    "summary",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One improving roster found during the search."""
+
+    seconds: float
+    objective: int
+    bound: float
+
+
+@dataclass(frozen=True)
+class SolveStats:
+    """Figures of one solve, for benchmarks and logs."""
+
+    build_seconds: float
+    first_solution_seconds: float | None
+    final_solution_seconds: float | None
+    proof_seconds: float | None
+    variables: int
+    constraints: int
+    solutions: int
+    workers: int
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """A roster with the figures of the solve that produced it."""
+
+    roster: Roster
+    stats: SolveStats
+
+
+def default_workers() -> int:
+    """CP-SAT workers by default: the cores this process may use."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores)
+
+
+def solve(
+    instance: Instance,
+    *,
+    previous: Roster | None = None,
+    time_limit: float = 60.0,
+    workers: int | None = None,
+    seed: int = 0,
+    on_progress: Callable[[Progress], None] | None = None,
+    log_search: bool = False,
+) -> Roster:
+    """The best roster for ``instance`` that obeys every rule.
+
+    Args:
+        instance: the week (see :func:`solver.load_instance`).
+        previous: the roster being replaced; its rerun terms then count.
+        time_limit: seconds for the whole call, precomputation included.
+        workers: CP-SAT search workers; default the machine's cores. With one
+            worker and a fixed seed the result is reproducible.
+        seed: random seed of the search.
+        on_progress: called with each improving roster's objective and bound.
+        log_search: let CP-SAT log its search (to the ``solver`` logger's
+            handlers via standard output of the C++ library).
+
+    Returns:
+        A roster with status ``optimal`` (proved best), ``feasible`` (best
+        found in the time limit, with ``best_bound``), ``infeasible`` (pins make
+        every roster impossible; ``explanation`` names them) or ``unknown``.
+    """
+    return solve_detailed(
+        instance,
+        previous=previous,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        on_progress=on_progress,
+        log_search=log_search,
+    ).roster
+
+
+class _Recorder(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
+    def __init__(self, start: float, on_progress: Callable[[Progress], None] | None) -> None:
+        super().__init__()
+        self._start = start
+        self._on_progress = on_progress
+        self.first: float | None = None
+        self.last: float | None = None
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def on_solution_callback(self) -> None:
+        now = time.perf_counter() - self._start
+        with self._lock:
+            self.count += 1
+            if self.first is None:
+                self.first = now
+            self.last = now
+        if self._on_progress is not None:
+            progress = Progress(now, round(self.objective_value), self.best_objective_bound)
+            try:
+                self._on_progress(progress)
+            except Exception:  # a broken callback must not lose the roster
+                log.exception("on_progress raised; ignored")
+
+
+def solve_detailed(
+    instance: Instance,
+    *,
+    previous: Roster | None = None,
+    time_limit: float = 60.0,
+    workers: int | None = None,
+    seed: int = 0,
+    on_progress: Callable[[Progress], None] | None = None,
+    log_search: bool = False,
+) -> SolveResult:
+    """Like :func:`solve`, and also return the figures of the solve."""
+    start = time.perf_counter()
+    workers = workers or default_workers()
+    facts = derive_facts(instance)
+    static_conflicts = _static_pin_conflicts(facts)
+    if static_conflicts:
+        roster = _empty_roster(instance, "infeasible", static_conflicts, start)
+        return SolveResult(roster, SolveStats(time.perf_counter() - start, None, None,
+                                              time.perf_counter() - start, 0, 0, 0, workers))
+    _log_ignored_previous(instance, previous)
+    built = build_model(facts, previous)
+    build_seconds = time.perf_counter() - start
+    proto = built.model.proto
+    log.info("model: %d variables, %d constraints, built in %.2fs",
+             len(proto.variables), len(proto.constraints), build_seconds)
+
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.max_time_in_seconds = max(0.01, time_limit - build_seconds)
+    params.num_workers = workers
+    params.random_seed = seed
+    params.log_search_progress = log_search
+    recorder = _Recorder(start, on_progress)
+    code = solver.solve(built.model, recorder)
+    elapsed = time.perf_counter() - start
+
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        status: Status = "optimal" if code == cp_model.OPTIMAL else "feasible"
+        roster = _extract(built, solver, status, elapsed)
+    elif code == cp_model.INFEASIBLE:
+        from solver.model.core import explain_infeasibility
+
+        remaining = max(1.0, time_limit - elapsed)
+        roster = _empty_roster(instance, "infeasible",
+                               explain_infeasibility(facts, remaining), start)
+    elif _has_pins(instance):
+        roster = _empty_roster(instance, "unknown", [
+            f"The time limit ({time_limit:g} s) ran out before any roster honouring the pins "
+            "was found and before the pins were proved impossible; try a longer time limit."
+        ], start)
+    else:
+        roster = _nobody_placed(built, solver, start)
+    stats = SolveStats(
+        build_seconds=build_seconds,
+        first_solution_seconds=recorder.first,
+        final_solution_seconds=recorder.last,
+        proof_seconds=elapsed if code in (cp_model.OPTIMAL, cp_model.INFEASIBLE) else None,
+        variables=len(proto.variables),
+        constraints=len(proto.constraints),
+        solutions=recorder.count,
+        workers=workers,
+    )
+    log.info("solve: %s in %.2fs (objective %s, bound %s)", roster.status, elapsed,
+             roster.objective, roster.best_bound)
+    return SolveResult(roster, stats)
+
+
+def _has_pins(instance: Instance) -> bool:
+    return any(c.pinned_group or c.pinned_therapist for c in instance.clients)
+
+
+def _static_pin_conflicts(facts: Facts) -> list[str]:
+    lines = []
+    for cf in facts.clients.values():
+        lines.extend(f"{line} (R11 pins)" for line in cf.pin_conflicts)
+        pinned = cf.client.pinned_group or cf.client.pinned_therapist
+        if pinned and not cf.pin_conflicts and not cf.placeable:
+            lines.append(f"{cf.client.id} is pinned, so must be placed, but "
+                         + "; ".join(cf.reasons) + " (R11 pins)")
+    return lines
+
+
+def _log_ignored_previous(instance: Instance, previous: Roster | None) -> None:
+    if previous is None:
+        return
+    gone_clients = [p.id for p in previous.clients if not instance.has_client(p.id)]
+    gone_groups = {p.group for p in previous.clients if not instance.has_group(p.group)}
+    gone_therapists = {p.therapist for p in previous.clients
+                       if not instance.has_therapist(p.therapist)}
+    gone_therapists |= {g.facilitator for g in previous.groups
+                        if not instance.has_therapist(g.facilitator)}
+    if gone_clients:
+        log.info("previous roster: ignoring %d client(s) no longer in the instance: %s",
+                 len(gone_clients), ", ".join(sorted(gone_clients)))
+    if gone_groups:
+        log.info("previous roster: ignoring group(s) no longer offered: %s",
+                 ", ".join(sorted(gone_groups)))
+    if gone_therapists:
+        log.info("previous roster: ignoring therapist(s) no longer in the instance: %s",
+                 ", ".join(sorted(gone_therapists)))
+
+
+def _interval(start: int, minutes: int) -> Interval:
+    day, minute = divmod(start, MINUTES_PER_DAY)
+    end = minute + minutes
+    return Interval(
+        day=DAYS[day],
+        start=f"{minute // 60:02d}:{minute % 60:02d}",
+        end=f"{end // 60:02d}:{end % 60:02d}",
+    )
+
+
+def _extract(built: RosterModel, solver: cp_model.CpSolver, status: Status,
+             elapsed: float) -> Roster:
+    v = built.variables
+    facts = built.facts
+    instance = facts.instance
+    placements: list[Placement] = []
+    members: dict[str, list[str]] = {}
+    for client in instance.clients:
+        placed = v.placed(client.id)
+        if placed is None or not solver.boolean_value(placed):
+            continue
+        group = next(g for g, x in v.groups_of(client.id) if solver.boolean_value(x))
+        therapist = next(t for t, y in v.therapists_of(client.id) if solver.boolean_value(y))
+        minutes = facts.clients[client.id].session_minutes
+        starts = sorted(key[2] for key in v.sessions_of_client(client.id)
+                        if solver.boolean_value(v.session(key)))
+        placements.append(Placement(id=client.id, group=group, therapist=therapist,
+                                    sessions=[_interval(s, minutes) for s in starts]))
+        members.setdefault(group, []).append(client.id)
+    groups = []
+    for group in instance.groups:
+        if group.id not in members:
+            continue
+        facilitator = next(t for t, f in v.facilitators_of(group.id) if solver.boolean_value(f))
+        groups.append(RosterGroup(id=group.id, facilitator=facilitator,
+                                  clients=members[group.id]))
+    amounts = dict.fromkeys(Penalties.model_fields, 0)
+    for p in built.penalties:
+        amounts[p.term] += p.weight * int(solver.value(p.count))
+    penalties = Penalties(**amounts)
+    objective = penalties.total()
+    bound: int | float | None
+    if status == "optimal":
+        bound = objective
+    else:
+        # The objective is an integer, so the bound rounds up.
+        bound = min(objective, math.ceil(solver.best_objective_bound - 1e-6))
+    roster = Roster(
+        format_version=1, status=status, objective=objective, best_bound=bound,
+        penalties=penalties, solve_seconds=round(elapsed, 3), groups=groups,
+        clients=placements, unassigned=[], explanation=[],
+    )
+    return roster.model_copy(update={"unassigned": unassigned_reasons(facts, roster)})
+
+
+def _nobody_placed(built: RosterModel, solver: cp_model.CpSolver, start: float) -> Roster:
+    """The always-valid roster with everyone unassigned (a time-out with no roster found)."""
+    facts = built.facts
+    instance = facts.instance
+    w = instance.program.weights
+    amounts = dict.fromkeys(Penalties.model_fields, 0)
+    amounts["unassigned"] = sum(w.unassigned * c.priority for c in instance.clients)
+    # Every caseload is 0, so caseload_spread is 0 too.
+    penalties = Penalties(**amounts)
+    bound = solver.best_objective_bound
+    roster = Roster(
+        format_version=1, status="feasible", objective=penalties.total(),
+        best_bound=min(penalties.total(), math.ceil(bound - 1e-6)) if math.isfinite(bound)
+        else None,
+        penalties=penalties, solve_seconds=round(time.perf_counter() - start, 3),
+        groups=[], clients=[], unassigned=[], explanation=[],
+    )
+    return roster.model_copy(update={"unassigned": unassigned_reasons(facts, roster)})
+
+
+def _empty_roster(instance: Instance, status: Status, explanation: list[str],
+                  start: float) -> Roster:
+    return Roster(
+        format_version=1, status=status, objective=None, best_bound=None,
+        penalties=Penalties.zero(), solve_seconds=round(time.perf_counter() - start, 3),
+        groups=[], clients=[], unassigned=[], explanation=explanation,
+    )
+
+
+def summary(instance: Instance, roster: Roster) -> str:
+    """A short human summary of a roster, for standard error."""
+    lines = [f"status {roster.status} in {roster.solve_seconds:.2f} s"]
+    if roster.objective is not None:
+        bound = "none" if roster.best_bound is None else f"{roster.best_bound:g}"
+        gap = ""
+        if roster.best_bound is not None and roster.objective > 0:
+            gap = f", gap {100 * (roster.objective - roster.best_bound) / roster.objective:.1f} %"
+        lines.append(f"objective {roster.objective} (bound {bound}{gap})")
+        lines.append(
+            f"placed {len(roster.clients)} of {len(instance.clients)} clients, "
+            f"{len(roster.unassigned)} unassigned; "
+            f"{len(roster.groups)} of {len(instance.groups)} groups running"
+        )
+        paid = ", ".join(f"{k} {v}" for k, v in roster.penalties.as_dict().items() if v)
+        lines.append(f"penalties: {paid or 'none'}")
+    return "\n".join(lines)
+
