@@ -50,6 +50,17 @@ def inside(s: Span, union: list[Span]) -> bool:
     return any(lo <= s[0] and s[1] <= hi for lo, hi in union)
 
 
+def interval_at(start: int, minutes: int) -> Interval:
+    """The interval of ``minutes`` starting at week minute ``start``."""
+    day, minute = divmod(start, MINUTES_PER_DAY)
+    end = minute + minutes
+    return Interval(
+        day=DAYS[day],
+        start=f"{minute // 60:02d}:{minute % 60:02d}",
+        end=f"{end // 60:02d}:{end % 60:02d}",
+    )
+
+
 def fmt_minute(week_minute: int) -> str:
     """``"tue 13:00"`` for a week minute."""
     day, minute = divmod(week_minute, MINUTES_PER_DAY)
@@ -73,6 +84,9 @@ class ClientFacts:
     # therapist id -> feasible session start minutes (week minutes).
     starts: dict[str, list[int]] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    # Why each other group / therapist is out of reach.
+    excluded_groups: dict[str, list[str]] = field(default_factory=dict)
+    excluded_therapists: dict[str, str] = field(default_factory=dict)
     # Pins that can never hold, found without search (R11 with another rule).
     pin_conflicts: list[str] = field(default_factory=list)
 
@@ -108,8 +122,13 @@ class Facts:
         return [c for c, f in self.clients.items() if therapist_id in f.therapists]
 
 
-def derive_facts(instance: Instance) -> Facts:
-    """Derive the static facts of ``instance`` (see the module docstring)."""
+def derive_facts(instance: Instance, client_ids: Iterable[str] | None = None) -> Facts:
+    """Derive the static facts of ``instance`` (see the module docstring).
+
+    With ``client_ids``, client facts are derived for those clients only (a
+    quick look at one client against a fixed roster needs no more).
+    """
+    wanted = None if client_ids is None else set(client_ids)
     program = instance.program
     meetings = {g.id: [span(m) for m in g.meetings] for g in instance.groups}
     availability = {t.id: merged(t.availability) for t in instance.therapists}
@@ -121,6 +140,7 @@ def derive_facts(instance: Instance) -> Facts:
     clients = {
         c.id: _client_facts(instance, c, meetings, facilitators, availability, open_hours)
         for c in instance.clients
+        if wanted is None or c.id in wanted
     }
     room_conflicts = [
         (a.id, b.id)
@@ -137,8 +157,9 @@ def derive_facts(instance: Instance) -> Facts:
         if other != c.id
     }
     keep_apart = sorted((a, b) for a, b in pairs)
-    return Facts(instance, clients, facilitators, meetings, room_conflicts, keep_apart,
-                 availability)
+    return Facts(
+        instance, clients, facilitators, meetings, room_conflicts, keep_apart, availability
+    )
 
 
 def _may_facilitate(therapist: Therapist, group: Group, available: list[Span]) -> bool:
@@ -165,8 +186,16 @@ def _client_facts(
 
     group_reasons: dict[str, list[str]] = {}
     for group in instance.groups:
-        why = _group_exclusion(instance, client, group, meetings[group.id], busy, need,
-                               individual, facilitators[group.id])
+        why = _group_exclusion(
+            instance,
+            client,
+            group,
+            meetings[group.id],
+            busy,
+            need,
+            individual,
+            facilitators[group.id],
+        )
         if why:
             group_reasons[group.id] = why
         else:
@@ -188,8 +217,9 @@ def _client_facts(
         if why_not:
             therapist_reasons[therapist.id] = why_not
             continue
-        starts = _session_starts(instance, client, minutes, busy, open_hours,
-                                 availability[therapist.id], group_spans)
+        starts = _session_starts(
+            instance, client, minutes, busy, open_hours, availability[therapist.id], group_spans
+        )
         days = {s // MINUTES_PER_DAY for s in starts}
         if len(days) < client.individual_sessions:
             therapist_reasons[therapist.id] = (
@@ -209,6 +239,8 @@ def _client_facts(
         facts.therapists = [t for t in facts.therapists if t == client.pinned_therapist]
         facts.starts = {t: s for t, s in facts.starts.items() if t == client.pinned_therapist}
 
+    facts.excluded_groups = group_reasons
+    facts.excluded_therapists = therapist_reasons
     if not facts.groups:
         facts.reasons.append(_no_group_reason(instance, client, group_reasons))
     if not facts.therapists:
@@ -233,9 +265,7 @@ def _group_exclusion(
         why.append(f"{group.id} does not serve track {client.track}")
     if group.audience is not None and group.audience not in client.audiences:
         why.append(f"{group.id} is for audience {group.audience}")
-    clashes = [
-        (m, b) for m in group_meetings for b in busy if spans_overlap(m, b)
-    ]
+    clashes = [(m, b) for m in group_meetings for b in busy if spans_overlap(m, b)]
     if clashes:
         m, b = clashes[0]
         why.append(f"{group.id} meets {fmt_span(m)}, when {client.id} is busy ({fmt_span(b)})")
@@ -294,8 +324,10 @@ def _session_starts(
 def _no_group_reason(instance: Instance, client: Client, why: dict[str, list[str]]) -> str:
     label = f"{client.population} {client.track}"
     matching = [
-        g for g in instance.groups
-        if g.population == client.population and client.track in g.tracks
+        g
+        for g in instance.groups
+        if g.population == client.population
+        and client.track in g.tracks
         and (g.audience is None or g.audience in client.audiences)
     ]
     if not matching:

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from solver.instance import DAYS, MINUTES_PER_DAY, Instance, Interval
+from solver.instance import Instance
 from solver.model import RosterModel, build_model
-from solver.precompute import Facts, derive_facts
+from solver.precompute import Facts, derive_facts, interval_at
 from solver.reasons import unassigned_reasons
-from solver.roster import Penalties, Placement, Roster, RosterGroup, Status, Unassigned
+from solver.roster import Penalties, Placement, Roster, RosterGroup, Status
 
 __all__ = [
     "Progress",
@@ -115,7 +115,7 @@ def solve(
     ).roster
 
 
-class _Recorder(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
+class _Recorder(cp_model.CpSolverSolutionCallback):
     def __init__(self, start: float, on_progress: Callable[[Progress], None] | None) -> None:
         super().__init__()
         self._start = start
@@ -157,14 +157,29 @@ def solve_detailed(
     static_conflicts = _static_pin_conflicts(facts)
     if static_conflicts:
         roster = _empty_roster(instance, "infeasible", static_conflicts, start)
-        return SolveResult(roster, SolveStats(time.perf_counter() - start, None, None,
-                                              time.perf_counter() - start, 0, 0, 0, workers))
+        return SolveResult(
+            roster,
+            SolveStats(
+                time.perf_counter() - start,
+                None,
+                None,
+                time.perf_counter() - start,
+                0,
+                0,
+                0,
+                workers,
+            ),
+        )
     _log_ignored_previous(instance, previous)
     built = build_model(facts, previous)
     build_seconds = time.perf_counter() - start
     proto = built.model.proto
-    log.info("model: %d variables, %d constraints, built in %.2fs",
-             len(proto.variables), len(proto.constraints), build_seconds)
+    log.info(
+        "model: %d variables, %d constraints, built in %.2fs",
+        len(proto.variables),
+        len(proto.constraints),
+        build_seconds,
+    )
 
     solver = cp_model.CpSolver()
     params = solver.parameters
@@ -183,13 +198,19 @@ def solve_detailed(
         from solver.model.core import explain_infeasibility
 
         remaining = max(1.0, time_limit - elapsed)
-        roster = _empty_roster(instance, "infeasible",
-                               explain_infeasibility(facts, remaining), start)
+        roster = _empty_roster(
+            instance, "infeasible", explain_infeasibility(facts, remaining), start
+        )
     elif _has_pins(instance):
-        roster = _empty_roster(instance, "unknown", [
-            f"The time limit ({time_limit:g} s) ran out before any roster honouring the pins "
-            "was found and before the pins were proved impossible; try a longer time limit."
-        ], start)
+        roster = _empty_roster(
+            instance,
+            "unknown",
+            [
+                f"The time limit ({time_limit:g} s) ran out before any roster honouring the pins "
+                "was found and before the pins were proved impossible; try a longer time limit."
+            ],
+            start,
+        )
     else:
         roster = _nobody_placed(built, solver, start)
     stats = SolveStats(
@@ -202,8 +223,13 @@ def solve_detailed(
         solutions=recorder.count,
         workers=workers,
     )
-    log.info("solve: %s in %.2fs (objective %s, bound %s)", roster.status, elapsed,
-             roster.objective, roster.best_bound)
+    log.info(
+        "solve: %s in %.2fs (objective %s, bound %s)",
+        roster.status,
+        elapsed,
+        roster.objective,
+        roster.best_bound,
+    )
     return SolveResult(roster, stats)
 
 
@@ -212,13 +238,16 @@ def _has_pins(instance: Instance) -> bool:
 
 
 def _static_pin_conflicts(facts: Facts) -> list[str]:
-    lines = []
+    lines: list[str] = []
     for cf in facts.clients.values():
         lines.extend(f"{line} (R11 pins)" for line in cf.pin_conflicts)
         pinned = cf.client.pinned_group or cf.client.pinned_therapist
         if pinned and not cf.pin_conflicts and not cf.placeable:
-            lines.append(f"{cf.client.id} is pinned, so must be placed, but "
-                         + "; ".join(cf.reasons) + " (R11 pins)")
+            lines.append(
+                f"{cf.client.id} is pinned, so must be placed, but "
+                + "; ".join(cf.reasons)
+                + " (R11 pins)"
+            )
     return lines
 
 
@@ -227,33 +256,33 @@ def _log_ignored_previous(instance: Instance, previous: Roster | None) -> None:
         return
     gone_clients = [p.id for p in previous.clients if not instance.has_client(p.id)]
     gone_groups = {p.group for p in previous.clients if not instance.has_group(p.group)}
-    gone_therapists = {p.therapist for p in previous.clients
-                       if not instance.has_therapist(p.therapist)}
-    gone_therapists |= {g.facilitator for g in previous.groups
-                        if not instance.has_therapist(g.facilitator)}
+    gone_therapists = {
+        p.therapist for p in previous.clients if not instance.has_therapist(p.therapist)
+    }
+    gone_therapists |= {
+        g.facilitator for g in previous.groups if not instance.has_therapist(g.facilitator)
+    }
     if gone_clients:
-        log.info("previous roster: ignoring %d client(s) no longer in the instance: %s",
-                 len(gone_clients), ", ".join(sorted(gone_clients)))
+        log.info(
+            "previous roster: ignoring %d client(s) no longer in the instance: %s",
+            len(gone_clients),
+            ", ".join(sorted(gone_clients)),
+        )
     if gone_groups:
-        log.info("previous roster: ignoring group(s) no longer offered: %s",
-                 ", ".join(sorted(gone_groups)))
+        log.info(
+            "previous roster: ignoring group(s) no longer offered: %s",
+            ", ".join(sorted(gone_groups)),
+        )
     if gone_therapists:
-        log.info("previous roster: ignoring therapist(s) no longer in the instance: %s",
-                 ", ".join(sorted(gone_therapists)))
+        log.info(
+            "previous roster: ignoring therapist(s) no longer in the instance: %s",
+            ", ".join(sorted(gone_therapists)),
+        )
 
 
-def _interval(start: int, minutes: int) -> Interval:
-    day, minute = divmod(start, MINUTES_PER_DAY)
-    end = minute + minutes
-    return Interval(
-        day=DAYS[day],
-        start=f"{minute // 60:02d}:{minute % 60:02d}",
-        end=f"{end // 60:02d}:{end % 60:02d}",
-    )
-
-
-def _extract(built: RosterModel, solver: cp_model.CpSolver, status: Status,
-             elapsed: float) -> Roster:
+def _extract(
+    built: RosterModel, solver: cp_model.CpSolver, status: Status, elapsed: float
+) -> Roster:
     v = built.variables
     facts = built.facts
     instance = facts.instance
@@ -263,21 +292,29 @@ def _extract(built: RosterModel, solver: cp_model.CpSolver, status: Status,
         placed = v.placed(client.id)
         if placed is None or not solver.boolean_value(placed):
             continue
-        group = next(g for g, x in v.groups_of(client.id) if solver.boolean_value(x))
+        group_id = next(g for g, x in v.groups_of(client.id) if solver.boolean_value(x))
         therapist = next(t for t, y in v.therapists_of(client.id) if solver.boolean_value(y))
         minutes = facts.clients[client.id].session_minutes
-        starts = sorted(key[2] for key in v.sessions_of_client(client.id)
-                        if solver.boolean_value(v.session(key)))
-        placements.append(Placement(id=client.id, group=group, therapist=therapist,
-                                    sessions=[_interval(s, minutes) for s in starts]))
-        members.setdefault(group, []).append(client.id)
+        starts = sorted(
+            key[2]
+            for key in v.sessions_of_client(client.id)
+            if solver.boolean_value(v.session(key))
+        )
+        placements.append(
+            Placement(
+                id=client.id,
+                group=group_id,
+                therapist=therapist,
+                sessions=[interval_at(s, minutes) for s in starts],
+            )
+        )
+        members.setdefault(group_id, []).append(client.id)
     groups = []
     for group in instance.groups:
         if group.id not in members:
             continue
         facilitator = next(t for t, f in v.facilitators_of(group.id) if solver.boolean_value(f))
-        groups.append(RosterGroup(id=group.id, facilitator=facilitator,
-                                  clients=members[group.id]))
+        groups.append(RosterGroup(id=group.id, facilitator=facilitator, clients=members[group.id]))
     amounts = dict.fromkeys(Penalties.model_fields, 0)
     for p in built.penalties:
         amounts[p.term] += p.weight * int(solver.value(p.count))
@@ -290,9 +327,16 @@ def _extract(built: RosterModel, solver: cp_model.CpSolver, status: Status,
         # The objective is an integer, so the bound rounds up.
         bound = min(objective, math.ceil(solver.best_objective_bound - 1e-6))
     roster = Roster(
-        format_version=1, status=status, objective=objective, best_bound=bound,
-        penalties=penalties, solve_seconds=round(elapsed, 3), groups=groups,
-        clients=placements, unassigned=[], explanation=[],
+        format_version=1,
+        status=status,
+        objective=objective,
+        best_bound=bound,
+        penalties=penalties,
+        solve_seconds=round(elapsed, 3),
+        groups=groups,
+        clients=placements,
+        unassigned=[],
+        explanation=[],
     )
     return roster.model_copy(update={"unassigned": unassigned_reasons(facts, roster)})
 
@@ -308,21 +352,36 @@ def _nobody_placed(built: RosterModel, solver: cp_model.CpSolver, start: float) 
     penalties = Penalties(**amounts)
     bound = solver.best_objective_bound
     roster = Roster(
-        format_version=1, status="feasible", objective=penalties.total(),
-        best_bound=min(penalties.total(), math.ceil(bound - 1e-6)) if math.isfinite(bound)
+        format_version=1,
+        status="feasible",
+        objective=penalties.total(),
+        best_bound=min(penalties.total(), math.ceil(bound - 1e-6))
+        if math.isfinite(bound)
         else None,
-        penalties=penalties, solve_seconds=round(time.perf_counter() - start, 3),
-        groups=[], clients=[], unassigned=[], explanation=[],
+        penalties=penalties,
+        solve_seconds=round(time.perf_counter() - start, 3),
+        groups=[],
+        clients=[],
+        unassigned=[],
+        explanation=[],
     )
     return roster.model_copy(update={"unassigned": unassigned_reasons(facts, roster)})
 
 
-def _empty_roster(instance: Instance, status: Status, explanation: list[str],
-                  start: float) -> Roster:
+def _empty_roster(
+    instance: Instance, status: Status, explanation: list[str], start: float
+) -> Roster:
     return Roster(
-        format_version=1, status=status, objective=None, best_bound=None,
-        penalties=Penalties.zero(), solve_seconds=round(time.perf_counter() - start, 3),
-        groups=[], clients=[], unassigned=[], explanation=explanation,
+        format_version=1,
+        status=status,
+        objective=None,
+        best_bound=None,
+        penalties=Penalties.zero(),
+        solve_seconds=round(time.perf_counter() - start, 3),
+        groups=[],
+        clients=[],
+        unassigned=[],
+        explanation=explanation,
     )
 
 
@@ -343,4 +402,3 @@ def summary(instance: Instance, roster: Roster) -> str:
         paid = ", ".join(f"{k} {v}" for k, v in roster.penalties.as_dict().items() if v)
         lines.append(f"penalties: {paid or 'none'}")
     return "\n".join(lines)
-
