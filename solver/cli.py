@@ -52,8 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("instance", type=Path)
     p.add_argument("roster", type=Path)
     p.add_argument("--previous", type=Path)
-    p.add_argument("--what-if", action="store_true",
-                   help="also search what it would take to place each unassigned client")
+    p.add_argument(
+        "--what-if",
+        action="store_true",
+        help="also search what it would take to place each unassigned client",
+    )
     p.add_argument("--time-limit", type=float, default=30.0)
 
     p = sub.add_parser("diff", help="what changed between two rosters, in plain sentences")
@@ -77,8 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("roster", type=Path)
     p.add_argument("--to", choices=["xlsx", "csv", "ics", "html", "png"], required=True)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--view", default=None,
-                   help="png only: 'program', a therapist id or a room (default program)")
+    p.add_argument(
+        "--view",
+        default=None,
+        help="png only: 'program', a therapist id or a room (default program)",
+    )
 
     sub.add_parser("schema", help="print the JSON Schema of the instance and the roster")
     return parser
@@ -142,8 +148,14 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     instance = load_instance(args.instance)
     previous = _load_previous(args.previous)
     printer = None if args.quiet else ProgressPrinter(sys.stderr)
-    roster = solve(instance, previous=previous, time_limit=args.time_limit, seed=args.seed,
-                   workers=args.workers, on_progress=printer)
+    roster = solve(
+        instance,
+        previous=previous,
+        time_limit=args.time_limit,
+        seed=args.seed,
+        workers=args.workers,
+        on_progress=printer,
+    )
     _write(roster.to_json(), args.out)
     print(summary(instance, roster), file=sys.stderr)
     for line in roster.explanation:
@@ -161,8 +173,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     instance = load_instance(args.instance)
     roster = load_roster(args.roster)
     previous = _load_previous(args.previous)
-    for line in explain_command(instance, roster, previous=previous, what_if=args.what_if,
-                                time_limit=args.time_limit):
+    for line in explain_command(
+        instance, roster, previous=previous, what_if=args.what_if, time_limit=args.time_limit
+    ):
         print(line)
     return EXIT_OK
 

@@ -170,8 +170,7 @@ class Program(_Strict):
     def _sizes_ordered(self) -> Program:
         if self.group_min_size > self.group_max_size:
             raise ValueError(
-                f"group_min_size {self.group_min_size} exceeds group_max_size "
-                f"{self.group_max_size}"
+                f"group_min_size {self.group_min_size} exceeds group_max_size {self.group_max_size}"
             )
         return self
 
@@ -434,8 +433,14 @@ def read_json(source: str | Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            [Problem("", "", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                     str(path))]
+            [
+                Problem(
+                    "",
+                    "",
+                    f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                    str(path),
+                )
+            ]
         ) from None
 
 

@@ -11,20 +11,17 @@ client unassigned, term by term.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from solver.errors import InputError, Problem
 from solver.instance import DAYS, MINUTES_PER_DAY, Instance, Interval
 from solver.precompute import (
     ClientFacts,
-    Facts,
-    Span,
     derive_facts,
     interval_at,
-    span,
     spans_overlap,
 )
+from solver.reasons import RosterContext
 from solver.roster import Placement, Roster, RosterGroup
 
 __all__ = ["Option", "recommend"]
@@ -143,35 +140,15 @@ def _without_client(roster: Roster, client_id: str) -> Roster:
     )
 
 
-class _Context:
-    """The fixed rest of the roster: seats, facilitators, caseloads, booked hours."""
-
-    def __init__(self, facts: Facts, roster: Roster) -> None:
-        self.facts = facts
-        self.instance = facts.instance
-        self.members = {g.id: list(g.clients) for g in roster.groups}
-        self.facilitator = {g.id: g.facilitator for g in roster.groups}
-        self.caseload: dict[str, int] = defaultdict(int)
-        self.booked: dict[str, list[Span]] = defaultdict(list)
-        self.groups_led: dict[str, int] = defaultdict(int)
-        for p in roster.clients:
-            self.caseload[p.therapist] += 1
-            self.booked[p.therapist].extend(span(s) for s in p.sessions)
-        for g in roster.groups:
-            self.groups_led[g.facilitator] += 1
-            if self.instance.has_group(g.id):
-                self.booked[g.facilitator].extend(facts.meetings[g.id])
+class _Context(RosterContext):
+    """The fixed rest of the roster, and the options it leaves one client."""
 
     def facilitator_for(self, cf: ClientFacts, group_id: str) -> list[str]:
         """The group's facilitator: its current one, or one who could open it."""
         client = cf.client
         if group_id in self.facilitator:
-            members = self.members[group_id]
-            apart = {b for a, b in self.facts.keep_apart if a == client.id}
-            apart |= {a for a, b in self.facts.keep_apart if b == client.id}
-            full = len(members) >= self.instance.group(group_id).capacity
-            avoided = self.facilitator[group_id] in client.avoid_therapists
-            return [] if full or apart & set(members) or avoided else [self.facilitator[group_id]]
+            seat = self.group_obstacle(cf, group_id) is None
+            return [self.facilitator[group_id]] if seat else []
         if self.instance.program.group_min_size > 1:
             return []  # a new group needs more than this one client
         if any(

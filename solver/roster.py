@@ -124,9 +124,7 @@ class Roster(_Strict):
         """The roster as format-v1 JSON."""
         return self.model_dump_json(indent=indent)
 
-    def explain(
-        self, instance: Instance, *, previous: Roster | None = None
-    ) -> list[PenaltyItem]:
+    def explain(self, instance: Instance, *, previous: Roster | None = None) -> list[PenaltyItem]:
         """Every penalty this roster pays, one item per term and client/group/therapist.
 
         The amounts add up to :attr:`penalties`; each item carries a sentence.
@@ -176,7 +174,9 @@ class Roster(_Strict):
             for p in self.clients
             for s in sorted(p.sessions, key=lambda s: (DAYS.index(s.day), s.start))
         ]
-        unassigned_rows = [{"client": u.id, "reason": r} for u in self.unassigned for r in u.reasons]
+        unassigned_rows = [
+            {"client": u.id, "reason": r} for u in self.unassigned for r in u.reasons
+        ]
         penalty_rows = [
             {"term": term, "amount": amount} for term, amount in self.penalties.as_dict().items()
         ]

@@ -41,7 +41,9 @@ class RosterModel:
     pin_literals: dict[str, cp_model.IntVar] = field(default_factory=dict)
 
 
-def build_model(facts: Facts, previous: Roster | None = None, *, explain: bool = False) -> RosterModel:
+def build_model(
+    facts: Facts, previous: Roster | None = None, *, explain: bool = False
+) -> RosterModel:
     """Build the roster model from precomputed facts.
 
     With ``explain``, every rule's constraints and every pin are enforced by
@@ -49,9 +51,7 @@ def build_model(facts: Facts, previous: Roster | None = None, *, explain: bool =
     """
     model = cp_model.CpModel()
     v = Variables(model, facts)
-    rule_literals = {
-        rule: model.new_bool_var(f"rule[{rule}]") for rule in RULES
-    } if explain else {}
+    rule_literals = {rule: model.new_bool_var(f"rule[{rule}]") for rule in RULES} if explain else {}
 
     def enforce(rule: str) -> list[cp_model.IntVar]:
         return [rule_literals[rule]] if explain else []

@@ -24,8 +24,10 @@ def explain_infeasibility(facts: Facts, time_limit: float = 30.0) -> list[str]:
     """Plain sentences naming a minimal set of conflicting pins and rules."""
     deadline = time.perf_counter() + time_limit
     built = build_model(facts, explain=True)
-    literals = {**{f"rule {r}": lit for r, lit in built.rule_literals.items()},
-                **{f"pin {k}": lit for k, lit in built.pin_literals.items()}}
+    literals = {
+        **{f"rule {r}": lit for r, lit in built.rule_literals.items()},
+        **{f"pin {k}": lit for k, lit in built.pin_literals.items()},
+    }
 
     def feasible(names: list[str]) -> bool | None:
         built.model.clear_assumptions()
@@ -36,8 +38,11 @@ def explain_infeasibility(facts: Facts, time_limit: float = 30.0) -> list[str]:
         code = solver.solve(built.model)
         if code == cp_model.INFEASIBLE:
             by_index = {lit.index: name for name, lit in literals.items()}
-            core = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility()
-                    if i in by_index]
+            core = [
+                by_index[i]
+                for i in solver.sufficient_assumptions_for_infeasibility()
+                if i in by_index
+            ]
             names[:] = [n for n in names if n in core] or names
             return False
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -77,7 +82,9 @@ def _sentences(facts: Facts, conflict: list[str], complete: bool) -> list[str]:
     else:
         lines.append("They contradict each other or the client's own data (R2, R6, R10).")
     if not complete:
-        lines.append("The search for the smallest conflicting set was cut short by the time "
-                     "limit; the set above may hold more than is needed.")
+        lines.append(
+            "The search for the smallest conflicting set was cut short by the time "
+            "limit; the set above may hold more than is needed."
+        )
     lines.append("Remove or change one of these pins and solve again.")
     return lines

@@ -29,6 +29,7 @@ class Penalty:
     subject: str
     count: LinearExpr
     weight: int
+    day: int | None = None
 
 
 def unassigned(v: Variables, facts: Facts, weight: int) -> list[Penalty]:
@@ -48,9 +49,7 @@ def shift_mismatch(v: Variables, facts: Facts, weight: int) -> list[Penalty]:
         preference = facts.clients[client_id].client.shift_preference
         if preference is None:
             continue
-        lits = [
-            x for g, x in v.groups_of(client_id) if facts.instance.group(g).shift != preference
-        ]
+        lits = [x for g, x in v.groups_of(client_id) if facts.instance.group(g).shift != preference]
         if lits:
             out.append(Penalty("shift_mismatch", client_id, sum(lits), weight))
     return out
@@ -84,7 +83,7 @@ def extra_trip(model: cp_model.CpModel, v: Variables, facts: Facts, weight: int)
                 if any(lo // MINUTES_PER_DAY == day for lo, _ in facts.meetings[g])
             ]
             if not meeting_groups:
-                out.append(Penalty("extra_trip", f"{client_id} day {day}", session_today, weight))
+                out.append(Penalty("extra_trip", client_id, session_today, weight, day))
                 continue
             group_today = sum(meeting_groups)
             # trip == session_today AND NOT group_today, exactly.
@@ -92,7 +91,7 @@ def extra_trip(model: cp_model.CpModel, v: Variables, facts: Facts, weight: int)
             model.add(trip >= session_today - group_today)
             model.add(trip <= session_today)
             model.add(trip <= 1 - group_today)
-            out.append(Penalty("extra_trip", f"{client_id} day {day}", trip, weight))
+            out.append(Penalty("extra_trip", client_id, trip, weight, day))
     return out
 
 
@@ -130,8 +129,9 @@ def group_change(v: Variables, facts: Facts, previous: Roster, weight: int) -> l
         if placed is None or not facts.instance.has_group(p.group):
             continue
         same = v.assign(p.id, p.group)
-        out.append(Penalty("group_change", p.id, placed - same if same is not None else placed,
-                           weight))
+        out.append(
+            Penalty("group_change", p.id, placed - same if same is not None else placed, weight)
+        )
     return out
 
 
@@ -143,8 +143,9 @@ def therapist_change(v: Variables, facts: Facts, previous: Roster, weight: int) 
         if placed is None or not facts.instance.has_therapist(p.therapist):
             continue
         same = v.primary(p.id, p.therapist)
-        out.append(Penalty("therapist_change", p.id,
-                           placed - same if same is not None else placed, weight))
+        out.append(
+            Penalty("therapist_change", p.id, placed - same if same is not None else placed, weight)
+        )
     return out
 
 
@@ -164,9 +165,7 @@ def session_moved(v: Variables, facts: Facts, previous: Roster, weight: int) -> 
     return out
 
 
-def facilitator_change(
-    v: Variables, facts: Facts, previous: Roster, weight: int
-) -> list[Penalty]:
+def facilitator_change(v: Variables, facts: Facts, previous: Roster, weight: int) -> list[Penalty]:
     """Rerun: each group running in both rosters whose facilitator changed."""
     out = []
     for g in previous.groups:
@@ -174,8 +173,9 @@ def facilitator_change(
         if runs is None or not facts.instance.has_therapist(g.facilitator):
             continue
         same = v.facilitates(g.facilitator, g.id)
-        out.append(Penalty("facilitator_change", g.id,
-                           runs - same if same is not None else runs, weight))
+        out.append(
+            Penalty("facilitator_change", g.id, runs - same if same is not None else runs, weight)
+        )
     return out
 
 

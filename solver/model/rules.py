@@ -64,9 +64,7 @@ def r2_client_time(model: cp_model.CpModel, v: Variables, facts: Facts, enforce:
         groups = v.groups_of(client_id)
         for start, lits in by_start.items():
             s = (start, start + cf.session_minutes)
-            clashing = [
-                x for g, x in groups if any(spans_overlap(s, m) for m in facts.meetings[g])
-            ]
+            clashing = [x for g, x in groups if any(spans_overlap(s, m) for m in facts.meetings[g])]
             if clashing:
                 _at_most_one(model, lits + clashing, enforce)
 
@@ -102,9 +100,7 @@ def r4_facilitator(model: cp_model.CpModel, v: Variables, facts: Facts, enforce:
     for therapist in facts.instance.therapists:
         groups = v.groups_facilitated_by(therapist.id)
         if len(groups) > therapist.max_groups:
-            model.add(sum(f for _, f in groups) <= therapist.max_groups).only_enforce_if(
-                enforce
-            )
+            model.add(sum(f for _, f in groups) <= therapist.max_groups).only_enforce_if(enforce)
 
 
 def r5_primary_therapist(
