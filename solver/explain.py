@@ -117,9 +117,12 @@ def _fix_to_roster(model: cp_model.CpModel, v: Variables, facts: Facts, roster: 
             continue
         fix(v.assign(client_id, p.group), True, f"{client_id} in {p.group}")
         fix(v.primary(client_id, p.therapist), True, f"{client_id} with {p.therapist}")
-        starts = {span(s)[0] for s in p.sessions}
-        for key in v.sessions_of_client(client_id):
-            model.add(v.session(key) == int(key[1] == p.therapist and key[2] in starts))
+        starts = {span(s)[0] // MINUTES_PER_DAY: span(s)[0] for s in p.sessions}
+        for s in v.sessions_of_client(client_id):
+            held = s.therapist == p.therapist and s.day in starts
+            model.add(s.present == int(held))
+            if held:
+                model.add(s.start == starts[s.day])
     for group_id in facts.meetings:
         runs = v.runs(group_id)
         fix(runs, group_id in facilitator, f"running {group_id}")

@@ -122,11 +122,24 @@ class Facts:
         return [c for c, f in self.clients.items() if therapist_id in f.therapists]
 
 
-def derive_facts(instance: Instance, client_ids: Iterable[str] | None = None) -> Facts:
+def derive_facts(
+    instance: Instance,
+    client_ids: Iterable[str] | None = None,
+    *,
+    canonical: bool = False,
+    previous_starts: dict[str, set[int]] | None = None,
+) -> Facts:
     """Derive the static facts of ``instance`` (see the module docstring).
 
     With ``client_ids``, client facts are derived for those clients only (a
     quick look at one client against a fixed roster needs no more).
+
+    With ``canonical``, session starts are cut down to each therapist's
+    canonical starts (see :func:`_canonical_starts`): every roster can be
+    rearranged into one that uses only those, with the same groups,
+    therapists, days and penalties, so the optimum is unchanged.
+    ``previous_starts`` (client id -> week minutes of their previous sessions)
+    keeps those starts available for the rerun term ``session_moved``.
     """
     wanted = None if client_ids is None else set(client_ids)
     program = instance.program
@@ -142,6 +155,8 @@ def derive_facts(instance: Instance, client_ids: Iterable[str] | None = None) ->
         for c in instance.clients
         if wanted is None or c.id in wanted
     }
+    if canonical:
+        _canonical_starts(instance, clients, meetings, facilitators, previous_starts or {})
     room_conflicts = [
         (a.id, b.id)
         for i, a in enumerate(instance.groups)
@@ -160,6 +175,66 @@ def derive_facts(instance: Instance, client_ids: Iterable[str] | None = None) ->
     return Facts(
         instance, clients, facilitators, meetings, room_conflicts, keep_apart, availability
     )
+
+
+def _canonical_starts(
+    instance: Instance,
+    clients: dict[str, ClientFacts],
+    meetings: dict[str, list[Span]],
+    facilitators: dict[str, list[str]],
+    previous_starts: dict[str, set[int]],
+) -> None:
+    """Keep only the session starts that some optimal roster needs.
+
+    Left-shifting argument: take any valid roster and walk through one
+    therapist's day in time order; move each session (except one kept at a
+    previous start) to the earliest grid start at or after the latest of: the
+    beginning of the run of feasible starts it lies in, the end of a meeting
+    on that day (of the client's group or of a group the therapist leads), and
+    the end of the therapist's previous session. The session stays inside its
+    feasible run, on its day, clear of everything before it and inside its
+    old slot, so the roster stays valid with the same penalties. Every start
+    so obtained is a *boundary* or a boundary followed by sessions back to
+    back, which is the closure computed here per therapist and day.
+    """
+    step = instance.program.slot_minutes
+    boundaries: dict[str, set[int]] = {t.id: set() for t in instance.therapists}
+    lengths: dict[str, set[int]] = {t.id: set() for t in instance.therapists}
+    for group_id, therapists in facilitators.items():
+        for therapist_id in therapists:
+            boundaries[therapist_id].update(hi for _, hi in meetings[group_id])
+    for cf in clients.values():
+        meeting_ends = {hi for g in cf.groups for _, hi in meetings[g]}
+        before = previous_starts.get(cf.client.id, set())
+        for therapist_id, starts in cf.starts.items():
+            feasible = set(starts)
+            bound = boundaries[therapist_id]
+            bound.update(s for s in starts if s - step not in feasible)
+            bound.update(meeting_ends)
+            bound.update(before & feasible)
+            lengths[therapist_id].add(cf.session_minutes)
+    for therapist_id, points in boundaries.items():
+        closure = _chain_closure(points, lengths[therapist_id], step)
+        for cf in clients.values():
+            if therapist_id in cf.starts:
+                cf.starts[therapist_id] = [s for s in cf.starts[therapist_id] if s in closure]
+
+
+def _chain_closure(points: set[int], lengths: set[int], step: int) -> set[int]:
+    """Grid-rounded boundary points, closed under 'one more session back to back'."""
+    closure: set[int] = set()
+    todo = sorted({-(-p // step) * step for p in points})
+    while todo:
+        point = todo.pop()
+        if point in closure:
+            continue
+        closure.add(point)
+        day_end = (point // MINUTES_PER_DAY + 1) * MINUTES_PER_DAY
+        for length in lengths:
+            nxt = -(-(point + length) // step) * step
+            if nxt < day_end and nxt not in closure:
+                todo.append(nxt)
+    return closure
 
 
 def _may_facilitate(therapist: Therapist, group: Group, available: list[Span]) -> bool:

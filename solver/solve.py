@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 
 from solver.instance import Instance
 from solver.model import RosterModel, build_model
-from solver.precompute import Facts, derive_facts, interval_at
+from solver.precompute import Facts, derive_facts, interval_at, span
 from solver.reasons import unassigned_reasons
 from solver.roster import Penalties, Placement, Roster, RosterGroup, Status
 
@@ -153,7 +153,8 @@ def solve_detailed(
     """Like :func:`solve`, and also return the figures of the solve."""
     start = time.perf_counter()
     workers = workers or default_workers()
-    facts = derive_facts(instance)
+    previous_starts = _previous_starts(instance, previous)
+    facts = derive_facts(instance, canonical=True, previous_starts=previous_starts)
     static_conflicts = _static_pin_conflicts(facts)
     if static_conflicts:
         roster = _empty_roster(instance, "infeasible", static_conflicts, start)
@@ -233,6 +234,27 @@ def solve_detailed(
     return SolveResult(roster, stats)
 
 
+def _previous_starts(instance: Instance, previous: Roster | None) -> dict[str, set[int]]:
+    if previous is None:
+        return {}
+    return {
+        p.id: {span(s)[0] for s in p.sessions}
+        for p in previous.clients
+        if instance.has_client(p.id)
+    }
+
+
+def _with_reasons(instance: Instance, roster: Roster) -> Roster:
+    """The roster with reasons for every client it leaves out.
+
+    Reasons look at every grid start (the model may use canonical starts only).
+    """
+    placed = {p.id for p in roster.clients}
+    left_out = [c.id for c in instance.clients if c.id not in placed]
+    facts = derive_facts(instance, left_out)
+    return roster.model_copy(update={"unassigned": unassigned_reasons(facts, roster)})
+
+
 def _has_pins(instance: Instance) -> bool:
     return any(c.pinned_group or c.pinned_therapist for c in instance.clients)
 
@@ -296,9 +318,9 @@ def _extract(
         therapist = next(t for t, y in v.therapists_of(client.id) if solver.boolean_value(y))
         minutes = facts.clients[client.id].session_minutes
         starts = sorted(
-            key[2]
-            for key in v.sessions_of_client(client.id)
-            if solver.boolean_value(v.session(key))
+            solver.value(s.start)
+            for s in v.sessions_of_client(client.id)
+            if solver.boolean_value(s.present)
         )
         placements.append(
             Placement(
@@ -338,7 +360,7 @@ def _extract(
         unassigned=[],
         explanation=[],
     )
-    return roster.model_copy(update={"unassigned": unassigned_reasons(facts, roster)})
+    return _with_reasons(instance, roster)
 
 
 def _nobody_placed(built: RosterModel, solver: cp_model.CpSolver, start: float) -> Roster:
@@ -365,7 +387,7 @@ def _nobody_placed(built: RosterModel, solver: cp_model.CpSolver, start: float) 
         unassigned=[],
         explanation=[],
     )
-    return roster.model_copy(update={"unassigned": unassigned_reasons(facts, roster)})
+    return _with_reasons(instance, roster)
 
 
 def _empty_roster(

@@ -73,8 +73,8 @@ def extra_trip(model: cp_model.CpModel, v: Variables, facts: Facts, weight: int)
     out = []
     for client_id in v.placed_clients():
         by_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        for key in v.sessions_of_client(client_id):
-            by_day[key[2] // MINUTES_PER_DAY].append(v.session(key))
+        for s in v.sessions_of_client(client_id):
+            by_day[s.day].append(s.present)
         for day, lits in sorted(by_day.items()):
             session_today = sum(lits)
             meeting_groups = [
@@ -149,7 +149,9 @@ def therapist_change(v: Variables, facts: Facts, previous: Roster, weight: int) 
     return out
 
 
-def session_moved(v: Variables, facts: Facts, previous: Roster, weight: int) -> list[Penalty]:
+def session_moved(
+    model: cp_model.CpModel, v: Variables, facts: Facts, previous: Roster, weight: int
+) -> list[Penalty]:
     """Rerun: each session whose (day, start) is not among the client's previous ones."""
     out = []
     for p in previous.clients:
@@ -160,7 +162,18 @@ def session_moved(v: Variables, facts: Facts, previous: Roster, weight: int) -> 
         if count == 0:
             continue
         before = {s.day_index * MINUTES_PER_DAY + s.start_minute for s in p.sessions}
-        kept = [v.session(key) for key in v.sessions_of_client(p.id) if key[2] in before]
+        kept = []
+        for s in v.sessions_of_client(p.id):
+            for start in sorted(before & set(s.starts)):
+                # kept == (session present and at this start), exactly.
+                at = model.new_bool_var(f"kept[{p.id},{s.therapist},{start}]")
+                model.add(s.start == start).only_enforce_if(at)
+                model.add_implication(at, s.present)
+                same = model.new_bool_var("")
+                model.add(s.start == start).only_enforce_if(same)
+                model.add(s.start != start).only_enforce_if(~same)
+                model.add_bool_or([~same, ~s.present, at])
+                kept.append(at)
         out.append(Penalty("session_moved", p.id, count * placed - sum(kept), weight))
     return out
 
@@ -204,7 +217,7 @@ def all_penalties(
         if w.therapist_change:
             items += therapist_change(v, facts, previous, w.therapist_change)
         if w.session_moved:
-            items += session_moved(v, facts, previous, w.session_moved)
+            items += session_moved(model, v, facts, previous, w.session_moved)
         if w.facilitator_change:
             items += facilitator_change(v, facts, previous, w.facilitator_change)
     return items

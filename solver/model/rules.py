@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from ortools.sat.python import cp_model
 
 from solver.instance import MINUTES_PER_DAY
-from solver.model.variables import Variables
+from solver.model.variables import DaySession, Variables
 from solver.precompute import Facts, spans_overlap
 
 Enforce = Sequence[cp_model.IntVar]
@@ -50,23 +50,40 @@ def r1_eligibility(model: cp_model.CpModel, v: Variables, facts: Facts, enforce:
 
 
 def r2_client_time(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: Enforce) -> None:
-    """R2: busy hours are decided in precomputation; here sessions avoid the client's
-    group meetings and each other, one session a day at most."""
+    """R2: busy hours are decided in precomputation; here one session a day at most,
+    and a session never overlaps a meeting of the client's group."""
     for client_id in v.placed_clients():
-        cf = facts.clients[client_id]
         by_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        by_start: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        for key in v.sessions_of_client(client_id):
-            by_day[key[2] // MINUTES_PER_DAY].append(v.session(key))
-            by_start[key[2]].append(v.session(key))
+        for s in v.sessions_of_client(client_id):
+            by_day[s.day].append(s.present)
         for lits in by_day.values():
             _at_most_one(model, lits, enforce)
         groups = v.groups_of(client_id)
-        for start, lits in by_start.items():
-            s = (start, start + cf.session_minutes)
-            clashing = [x for g, x in groups if any(spans_overlap(s, m) for m in facts.meetings[g])]
-            if clashing:
-                _at_most_one(model, lits + clashing, enforce)
+        for s in v.sessions_of_client(client_id):
+            for x, allowed in _allowed_starts(s, groups, facts):
+                if not allowed:
+                    model.add_bool_or([~x, ~s.present]).only_enforce_if(enforce)
+                else:
+                    model.add_linear_expression_in_domain(
+                        s.start, cp_model.Domain.from_values(allowed)
+                    ).only_enforce_if([x, s.present, *enforce])
+
+
+def _allowed_starts(
+    s: DaySession, groups: list[tuple[str, cp_model.IntVar]], facts: Facts
+) -> list[tuple[cp_model.IntVar, list[int]]]:
+    """For each group with a meeting that some start of ``s`` overlaps: the starts left."""
+    out = []
+    for group_id, x in groups:
+        meetings = facts.meetings[group_id]
+        allowed = [
+            start
+            for start in s.starts
+            if not any(spans_overlap((start, start + s.length), m) for m in meetings)
+        ]
+        if len(allowed) < len(s.starts):
+            out.append((x, allowed))
+    return out
 
 
 def r3_group_size(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: Enforce) -> None:
@@ -120,8 +137,8 @@ def r6_individual_sessions(model: cp_model.CpModel, v: Variables, facts: Facts) 
     length, grid, open hours and availability are decided in precomputation)."""
     by_pair: dict[tuple[str, str], list[cp_model.IntVar]] = defaultdict(list)
     for client_id in v.placed_clients():
-        for key in v.sessions_of_client(client_id):
-            by_pair[key[0], key[1]].append(v.session(key))
+        for s in v.sessions_of_client(client_id):
+            by_pair[s.client, s.therapist].append(s.present)
     for client_id in v.placed_clients():
         count = facts.clients[client_id].client.individual_sessions
         for therapist_id, y in v.therapists_of(client_id):
@@ -133,40 +150,52 @@ def r7_no_double_booking(
 ) -> None:
     """R7: a therapist's facilitated meetings and sessions do not overlap.
 
-    Two half-open intervals overlap exactly when one contains the other's
-    start, so it suffices to allow at most one busy item at each start point.
+    One no-overlap constraint per therapist and day over the optional session
+    intervals and the optional meetings of the groups they may lead, plus the
+    redundant energy bound (minutes booked <= minutes available) for the LP.
     """
     for therapist in facts.instance.therapists:
-        items: list[tuple[int, int, cp_model.IntVar]] = []
+        by_day: dict[int, list[tuple[int, cp_model.IntVar, cp_model.IntervalVar]]] = defaultdict(
+            list
+        )
         for group_id, f in v.groups_facilitated_by(therapist.id):
-            items.extend((lo, hi, f) for lo, hi in facts.meetings[group_id])
-        for key in v.sessions_of_therapist(therapist.id):
-            start = key[2]
-            length = facts.clients[key[0]].session_minutes
-            items.append((start, start + length, v.session(key)))
-        if len(items) <= 1:
-            continue
-        items.sort(key=lambda item: item[0])
-        points = sorted({lo for lo, _, _ in items})
-        active: list[tuple[int, int, cp_model.IntVar]] = []
-        i = 0
-        for point in points:
-            while i < len(items) and items[i][0] <= point:
-                active.append(items[i])
-                i += 1
-            active = [item for item in active if item[1] > point]
-            lits = _distinct([lit for _, _, lit in active])
-            _at_most_one(model, lits, enforce)
+            for lo, hi in facts.meetings[group_id]:
+                interval = model.new_optional_fixed_size_interval_var(
+                    lo, hi - lo, f, f"meeting[{therapist.id},{group_id},{lo}]"
+                )
+                by_day[lo // MINUTES_PER_DAY].append((hi - lo, f, interval))
+        for s in v.sessions_of_therapist(therapist.id):
+            by_day[s.day].append((s.length, s.present, s.interval))
+        available = facts.availability[therapist.id]
+        for day, items in by_day.items():
+            if len(items) <= 1:
+                continue
+            if enforce:
+                # Explain mode: a no-overlap takes no enforcement literal; use the
+                # pairwise disjunctive form, enforced by the rule's literal.
+                _pairwise_no_overlap(model, items, enforce)
+                continue
+            model.add_no_overlap([interval for _, _, interval in items])
+            lo, hi = day * MINUTES_PER_DAY, (day + 1) * MINUTES_PER_DAY
+            minutes = sum(min(b, hi) - max(a, lo) for a, b in available if a < hi and b > lo)
+            if sum(length for length, _, _ in items) > minutes:
+                model.add(sum(length * lit for length, lit, _ in items) <= minutes)
 
 
-def _distinct(lits: list[cp_model.IntVar]) -> list[cp_model.IntVar]:
-    seen: set[int] = set()
-    out = []
-    for lit in lits:
-        if lit.index not in seen:
-            seen.add(lit.index)
-            out.append(lit)
-    return out
+def _pairwise_no_overlap(
+    model: cp_model.CpModel,
+    items: list[tuple[int, cp_model.IntVar, cp_model.IntervalVar]],
+    enforce: Enforce,
+) -> None:
+    for i, (_, lit_a, a) in enumerate(items):
+        for _, lit_b, b in items[i + 1 :]:
+            before = model.new_bool_var("")
+            model.add(cp_model.LinearExpr.sum([a.end_expr()]) <= b.start_expr()).only_enforce_if(
+                [before, lit_a, lit_b, *enforce]
+            )
+            model.add(cp_model.LinearExpr.sum([b.end_expr()]) <= a.start_expr()).only_enforce_if(
+                [~before, lit_a, lit_b, *enforce]
+            )
 
 
 def r8_rooms(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: Enforce) -> None:

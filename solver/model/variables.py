@@ -8,13 +8,33 @@ not exist gives ``None`` (or an empty list), which reads as "can never happen".
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from solver.instance import MINUTES_PER_DAY
 from solver.precompute import Facts
 
-Session = tuple[str, str, int]
-"""(client id, therapist id, start week minute) of one possible individual session."""
+SessionKey = tuple[str, str, int]
+"""(client id, therapist id, day index) of one possible individual session."""
+
+
+@dataclass(frozen=True)
+class DaySession:
+    """A possible session of a client with a therapist on one day.
+
+    ``present`` is 1 when it takes place; ``start`` (week minutes) then takes
+    one of ``starts``; ``interval`` is the optional interval of the session.
+    """
+
+    client: str
+    therapist: str
+    day: int
+    length: int
+    starts: tuple[int, ...]
+    present: cp_model.IntVar
+    start: cp_model.IntVar
+    interval: cp_model.IntervalVar
 
 
 class Variables:
@@ -26,9 +46,9 @@ class Variables:
         self._facilitates: dict[tuple[str, str], cp_model.IntVar] = {}
         self._primary: dict[tuple[str, str], cp_model.IntVar] = {}
         self._placed: dict[str, cp_model.IntVar] = {}
-        self._session: dict[Session, cp_model.IntVar] = {}
-        self._sessions_of_client: dict[str, list[Session]] = defaultdict(list)
-        self._sessions_of_therapist: dict[str, list[Session]] = defaultdict(list)
+        self._session: dict[SessionKey, DaySession] = {}
+        self._sessions_of_client: dict[str, list[DaySession]] = defaultdict(list)
+        self._sessions_of_therapist: dict[str, list[DaySession]] = defaultdict(list)
 
         for client_id, cf in facts.clients.items():
             if not cf.placeable:
@@ -42,13 +62,31 @@ class Variables:
                 self._primary[client_id, therapist_id] = model.new_bool_var(
                     f"primary[{client_id},{therapist_id}]"
                 )
+                by_day: dict[int, list[int]] = defaultdict(list)
                 for start in cf.starts.get(therapist_id, []):
-                    key = (client_id, therapist_id, start)
-                    self._session[key] = model.new_bool_var(
-                        f"session[{client_id},{therapist_id},{start}]"
+                    by_day[start // MINUTES_PER_DAY].append(start)
+                for day, starts in sorted(by_day.items()):
+                    name = f"{client_id},{therapist_id},{day}"
+                    present = model.new_bool_var(f"session[{name}]")
+                    start_var = model.new_int_var_from_domain(
+                        cp_model.Domain.from_values(starts), f"session_start[{name}]"
                     )
-                    self._sessions_of_client[client_id].append(key)
-                    self._sessions_of_therapist[therapist_id].append(key)
+                    interval = model.new_optional_fixed_size_interval_var(
+                        start_var, cf.session_minutes, present, f"session_interval[{name}]"
+                    )
+                    session = DaySession(
+                        client_id,
+                        therapist_id,
+                        day,
+                        cf.session_minutes,
+                        tuple(starts),
+                        present,
+                        start_var,
+                        interval,
+                    )
+                    self._session[client_id, therapist_id, day] = session
+                    self._sessions_of_client[client_id].append(session)
+                    self._sessions_of_therapist[therapist_id].append(session)
         self._groups_of: dict[str, list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
         self._members_of: dict[str, list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
         for (c, g), v in self._assign.items():
@@ -133,14 +171,14 @@ class Variables:
         """(client id, variable) for each client the therapist may take on."""
         return self._caseload_of.get(therapist_id, [])
 
-    def session(self, key: Session) -> cp_model.IntVar:
-        """The variable of one possible session."""
-        return self._session[key]
+    def session(self, client_id: str, therapist_id: str, day: int) -> DaySession | None:
+        """The possible session of a client with a therapist on a day."""
+        return self._session.get((client_id, therapist_id, day))
 
-    def sessions_of_client(self, client_id: str) -> list[Session]:
-        """Possible sessions of the client, with any therapist."""
+    def sessions_of_client(self, client_id: str) -> list[DaySession]:
+        """Possible sessions of the client, with any therapist, any day."""
         return self._sessions_of_client.get(client_id, [])
 
-    def sessions_of_therapist(self, therapist_id: str) -> list[Session]:
+    def sessions_of_therapist(self, therapist_id: str) -> list[DaySession]:
         """Possible sessions the therapist could hold."""
         return self._sessions_of_therapist.get(therapist_id, [])
