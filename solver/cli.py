@@ -7,6 +7,7 @@ Exit statuses follow FORMAT.md: 0 success, 1 a roster breaks a rule (check),
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import logging
 import sys
@@ -81,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--to", choices=["xlsx", "csv", "ics", "html", "png"], required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument(
+        "--week-start",
+        type=_date,
+        default=None,
+        help="ics only: the Monday the calendar starts (YYYY-MM-DD)",
+    )
+    p.add_argument("--weeks", type=int, default=None, help="ics only: number of weeks")
+    p.add_argument(
         "--view",
         default=None,
         help="png only: 'program', a therapist id or a room (default program)",
@@ -88,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the JSON Schema of the instance and the roster")
     return parser
+
+
+def _date(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,6 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        return EXIT_INPUT
+    except ImportError as exc:  # an optional extra is missing
+        print(exc, file=sys.stderr)
         return EXIT_INPUT
 
 
@@ -225,7 +240,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     instance = load_instance(args.instance)
     roster = load_roster(args.roster)
-    written = export_roster(instance, roster, args.to, args.out, view=args.view)
+    extra = {}
+    if args.week_start is not None:
+        extra["week_start"] = args.week_start
+    if args.weeks is not None:
+        extra["weeks"] = args.weeks
+    written = export_roster(instance, roster, args.to, args.out, view=args.view, **extra)
     for path in written:
         print(path, file=sys.stderr)
     return EXIT_OK

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from solver.instance import Instance
+from solver.instance import MINUTES_PER_DAY, Instance
 from solver.model import RosterModel, build_model
 from solver.precompute import Facts, derive_facts, interval_at, span
 from solver.reasons import unassigned_reasons
@@ -182,12 +182,18 @@ def solve_detailed(
         build_seconds,
     )
 
+    if previous is not None:
+        _hint_from_roster(built, previous)
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(0.01, time_limit - build_seconds)
     params.num_workers = workers
     params.random_seed = seed
     params.log_search_progress = log_search
+    if previous is not None:
+        # The previous roster may no longer fit (a therapist off, new busy hours): let
+        # CP-SAT repair the hint rather than drop it.
+        params.repair_hint = False
     recorder = _Recorder(start, on_progress)
     code = solver.solve(built.model, recorder)
     elapsed = time.perf_counter() - start
@@ -253,6 +259,35 @@ def _with_reasons(instance: Instance, roster: Roster) -> Roster:
     left_out = [c.id for c in instance.clients if c.id not in placed]
     facts = derive_facts(instance, left_out)
     return roster.model_copy(update={"unassigned": unassigned_reasons(facts, roster)})
+
+
+def _hint_from_roster(built: RosterModel, roster: Roster) -> None:
+    """Hint every variable with its value in ``roster`` (where the instance still has it)."""
+    v = built.variables
+    model = built.model
+    placements = {p.id: p for p in roster.clients}
+    facilitator = {g.id: g.facilitator for g in roster.groups}
+    for client_id in v.placed_clients():
+        p = placements.get(client_id)
+        placed = v.placed(client_id)
+        assert placed is not None
+        model.add_hint(placed, p is not None)
+        for group_id, x in v.groups_of(client_id):
+            model.add_hint(x, p is not None and p.group == group_id)
+        for therapist_id, y in v.therapists_of(client_id):
+            model.add_hint(y, p is not None and p.therapist == therapist_id)
+        starts = {span(s)[0] // MINUTES_PER_DAY: span(s)[0] for s in p.sessions} if p else {}
+        for s in v.sessions_of_client(client_id):
+            held = p is not None and s.therapist == p.therapist and s.day in starts
+            model.add_hint(s.present, held)
+            if held and starts[s.day] in s.starts:
+                model.add_hint(s.start, starts[s.day])
+    for group_id in v.running_groups():
+        runs = v.runs(group_id)
+        assert runs is not None
+        model.add_hint(runs, group_id in facilitator)
+        for therapist_id, f in v.facilitators_of(group_id):
+            model.add_hint(f, facilitator.get(group_id) == therapist_id)
 
 
 def _has_pins(instance: Instance) -> bool:

@@ -1,0 +1,495 @@
+"""Run the benchmark suite: solve each instance in a fresh process and tabulate the figures.
+
+For every instance the runner records the solver's status, objective, bound and gap, the times
+to the first roster, to the final roster and to the proof, the model's size, the peak memory of
+the solving process, the independent checker's verdict and the greedy baseline's objective. It
+writes ``results.csv`` and ``results.md`` to the output folder and prints the table.
+
+``--reruns`` measures the week after instead: each base instance is solved cold, then each
+perturbed week (``benchmarks.generate.CHANGES``) is solved with the base roster as the previous
+roster; the table gives the cold / rerun time-to-proof ratio (``reruns.csv``, ``reruns.md``).
+
+Each solve runs in a child process (``python benchmarks/run.py _solve ...``) so that its peak
+resident memory, which includes CP-SAT's C++ allocations, can be read from the operating system
+(``os.wait4``) and does not mix with the runner's own.
+
+Usage::
+
+    python benchmarks/run.py --tiers s,m --time-limit 60 --workers 2 --seed 0
+    python benchmarks/run.py --suite DIR          # every *.json in DIR instead of generating
+    python benchmarks/run.py --reruns --tiers s,m --scenarios normal --instances-per 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.generate import CHANGES, SCENARIOS, TIERS, generate, perturb  # noqa: E402
+from benchmarks.greedy import greedy_roster  # noqa: E402
+from solver.instance import Instance, load_instance  # noqa: E402
+from solver.roster import Roster, load_roster  # noqa: E402
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "out"
+DEFAULT_SOLVER = "solver.solve:solve_detailed"
+
+
+# --- one solve, in a child process ------------------------------------------------------------
+
+
+def _child(argv: Sequence[str]) -> int:
+    """``_solve INSTANCE OUT_DIR``: solve, write ``roster.json`` and ``stats.json`` to OUT_DIR."""
+    parser = argparse.ArgumentParser(prog="run.py _solve")
+    parser.add_argument("instance", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--previous", type=Path)
+    parser.add_argument("--time-limit", type=float, required=True)
+    parser.add_argument("--workers", type=int, required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--solver", default=DEFAULT_SOLVER)
+    args = parser.parse_args(argv)
+    module, _, name = args.solver.partition(":")
+    solve_detailed = getattr(importlib.import_module(module), name)
+    instance = load_instance(args.instance)
+    previous = load_roster(args.previous) if args.previous else None
+    started = time.perf_counter()
+    result = solve_detailed(
+        instance,
+        previous=previous,
+        time_limit=args.time_limit,
+        workers=args.workers,
+        seed=args.seed,
+    )
+    wall = time.perf_counter() - started
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "roster.json").write_text(result.roster.to_json(), encoding="utf-8")
+    stats = {
+        key: getattr(result.stats, key, None)
+        for key in (
+            "first_solution_seconds",
+            "final_solution_seconds",
+            "proof_seconds",
+            "variables",
+            "constraints",
+        )
+    }
+    stats["wall_seconds"] = wall
+    (args.out / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
+    return 0
+
+
+@dataclass
+class Solved:
+    """What one child solve left behind."""
+
+    roster: Roster | None
+    stats: dict[str, Any]
+    peak_mib: float | None
+    error: str | None
+
+
+def solve_in_child(
+    instance_path: Path,
+    work: Path,
+    *,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    previous: Path | None = None,
+    solver: str = DEFAULT_SOLVER,
+) -> Solved:
+    """Solve one instance in a fresh Python process and collect its roster, figures and memory."""
+    work.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "_solve",
+        str(instance_path),
+        str(work),
+        "--time-limit",
+        str(time_limit),
+        "--workers",
+        str(workers),
+        "--seed",
+        str(seed),
+        "--solver",
+        solver,
+    ]
+    if previous is not None:
+        command += ["--previous", str(previous)]
+    # Model building and the infeasibility explanation come on top of the solver's time limit.
+    deadline = time.monotonic() + 2 * time_limit + 120
+    with open(work / "child.log", "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        killed = False
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline and not killed:
+                process.kill()
+                killed = True
+            time.sleep(0.05)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    # ru_maxrss is in KiB on Linux (bytes on macOS).
+    scale = 1 if sys.platform == "darwin" else 1024
+    peak = usage.ru_maxrss * scale / 2**20
+    if killed or process.returncode != 0:
+        tail = (work / "child.log").read_text(errors="replace").strip().splitlines()[-3:]
+        why = "killed after the deadline" if killed else f"exit {process.returncode}"
+        return Solved(None, {}, peak, f"{why}: {' | '.join(tail)}")
+    roster = load_roster(work / "roster.json")
+    stats = json.loads((work / "stats.json").read_text(encoding="utf-8"))
+    return Solved(roster, stats, peak, None)
+
+
+# --- verdicts ---------------------------------------------------------------------------------
+
+
+def checker_verdict(instance: Instance, roster: Roster, previous: Roster | None = None) -> str:
+    """``ok``, ``FAIL: ...`` or ``n/a`` (no checker yet, or an unverifiable status)."""
+    try:
+        from solver.check import check
+    except ImportError:
+        return "n/a"
+    if roster.status in ("infeasible", "unknown"):
+        return "n/a"
+    report = check(instance, roster, previous=previous)
+    if report.ok:
+        return "ok"
+    return "FAIL: " + "; ".join(str(v) for v in report.violations[:3])
+
+
+def _gap(objective: int | None, bound: float | None) -> float | None:
+    if objective is None or bound is None:
+        return None
+    return 100.0 * (objective - bound) / max(1, abs(objective))
+
+
+# --- the suite --------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    name: str
+    tier: str
+    scenario: str
+    clients: int
+    status: str
+    objective: int | None
+    bound: float | None
+    gap_pct: float | None
+    unassigned: int | None
+    first_s: float | None
+    final_s: float | None
+    proof_s: float | None
+    variables: int | None
+    constraints: int | None
+    peak_mib: float | None
+    check: str
+    greedy_objective: int | None
+
+
+@dataclass
+class RerunRow:
+    """One line of the reruns table: a perturbed week solved with the base roster as previous."""
+
+    name: str
+    tier: str
+    change: str
+    clients: int
+    cold_status: str
+    cold_proof_s: float | None
+    rerun_status: str
+    rerun_objective: int | None
+    rerun_first_s: float | None
+    rerun_final_s: float | None
+    rerun_proof_s: float | None
+    proof_ratio: float | None
+    perturbed_cold_proof_s: float | None
+    check: str
+    greedy_objective: int | None
+
+
+def _name_parts(path: Path) -> tuple[str, str]:
+    """Tier and scenario from a suite file name ``{tier}-{scenario}-{seed}[-{change}].json``."""
+    parts = path.stem.split("-")
+    tier = parts[0] if parts and parts[0] in TIERS else "?"
+    scenario = parts[1] if len(parts) > 1 and parts[1] in SCENARIOS else "?"
+    return tier, scenario
+
+
+def _seed_of(path: Path) -> int:
+    """The generator seed in ``{tier}-{scenario}-{seed}.json`` (1 when the name has none)."""
+    parts = path.stem.split("-")
+    return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 1
+
+
+def _generated(
+    folder: Path, tiers: Sequence[str], scenarios: Sequence[str], per: int
+) -> list[Path]:
+    paths = []
+    for tier in tiers:
+        for scenario in scenarios:
+            for seed in range(1, per + 1):
+                path = folder / f"{tier}-{scenario}-{seed}.json"
+                if not path.exists():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    data = generate(tier, scenario, seed)
+                    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+                paths.append(path)
+    return paths
+
+
+def run_suite(paths: Sequence[Path], args: argparse.Namespace, work: Path) -> list[Row]:
+    """Solve every instance file and return one row each."""
+    rows = []
+    for path in paths:
+        tier, scenario = _name_parts(path)
+        instance = load_instance(path)
+        solved = solve_in_child(
+            path,
+            work / path.stem,
+            time_limit=args.time_limit,
+            workers=args.workers,
+            seed=args.seed,
+            solver=args.solver,
+        )
+        greedy = greedy_roster(instance)
+        roster, stats = solved.roster, solved.stats
+        row = Row(
+            name=path.stem,
+            tier=tier,
+            scenario=scenario,
+            clients=len(instance.clients),
+            status=roster.status if roster else "error",
+            objective=roster.objective if roster else None,
+            bound=roster.best_bound if roster else None,
+            gap_pct=_gap(roster.objective, roster.best_bound) if roster else None,
+            unassigned=len(roster.unassigned) if roster and roster.objective is not None else None,
+            first_s=stats.get("first_solution_seconds"),
+            final_s=stats.get("final_solution_seconds"),
+            proof_s=stats.get("proof_seconds"),
+            variables=stats.get("variables"),
+            constraints=stats.get("constraints"),
+            peak_mib=solved.peak_mib,
+            check=checker_verdict(instance, roster) if roster else f"error: {solved.error}",
+            greedy_objective=greedy.objective,
+        )
+        rows.append(row)
+        print(_line(row), flush=True)
+    return rows
+
+
+def run_reruns(paths: Sequence[Path], args: argparse.Namespace, work: Path) -> list[RerunRow]:
+    """Solve each base week cold, then each week after it with the base roster as previous."""
+    rows = []
+    for path in paths:
+        tier, _ = _name_parts(path)
+        base = json.loads(path.read_text(encoding="utf-8"))
+        common = {
+            "time_limit": args.time_limit,
+            "workers": args.workers,
+            "seed": args.seed,
+            "solver": args.solver,
+        }
+        cold = solve_in_child(path, work / path.stem / "cold", **common)
+        if cold.roster is None or cold.roster.objective is None:
+            print(
+                f"{path.stem}: no base roster ({cold.error or cold.roster and cold.roster.status})"
+            )
+            continue
+        base_roster = work / path.stem / "cold" / "roster.json"
+        for change in CHANGES:
+            after_path = work / path.stem / f"{change}.json"
+            after = perturb(base, change, _seed_of(path))
+            after_path.write_text(json.dumps(after, indent=1) + "\n", encoding="utf-8")
+            instance = load_instance(after_path)
+            rerun = solve_in_child(
+                after_path, work / path.stem / change, previous=base_roster, **common
+            )
+            perturbed_cold: Solved | None = None
+            if args.cold_perturbed:
+                perturbed_cold = solve_in_child(
+                    after_path, work / path.stem / f"{change}-cold", **common
+                )
+            cold_proof = cold.stats.get("proof_seconds")
+            rerun_proof = rerun.stats.get("proof_seconds")
+            r = rerun.roster
+            row = RerunRow(
+                name=f"{path.stem}+{change}",
+                tier=tier,
+                change=change,
+                clients=len(instance.clients),
+                cold_status=cold.roster.status,
+                cold_proof_s=cold_proof,
+                rerun_status=r.status if r else "error",
+                rerun_objective=r.objective if r else None,
+                rerun_first_s=rerun.stats.get("first_solution_seconds"),
+                rerun_final_s=rerun.stats.get("final_solution_seconds"),
+                rerun_proof_s=rerun_proof,
+                proof_ratio=cold_proof / rerun_proof if cold_proof and rerun_proof else None,
+                perturbed_cold_proof_s=(
+                    perturbed_cold.stats.get("proof_seconds") if perturbed_cold else None
+                ),
+                check=(
+                    checker_verdict(instance, r, previous=cold.roster)
+                    if r
+                    else f"error: {rerun.error}"
+                ),
+                greedy_objective=greedy_roster(instance, previous=cold.roster).objective,
+            )
+            rows.append(row)
+            print(_line(row), flush=True)
+    return rows
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}" if abs(value) < 1000 else f"{value:.0f}"
+    return str(value).replace("|", "\\|")
+
+
+def _line(row: Row | RerunRow) -> str:
+    return "  ".join(f"{f.name}={_cell(getattr(row, f.name))}" for f in fields(row))
+
+
+def markdown_table(rows: Sequence[Row | RerunRow]) -> str:
+    """The rows as a GitHub markdown table."""
+    if not rows:
+        return "(no rows)\n"
+    names = [f.name for f in fields(rows[0])]
+    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    lines += ["| " + " | ".join(_cell(getattr(r, n)) for n in names) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def machine() -> str:
+    """One line on the machine: cores, CPU model, Python and OR-Tools versions."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        model = platform.processor() or model
+    try:
+        from importlib.metadata import version
+
+        ortools_version = version("ortools")
+    except ImportError:
+        ortools_version = "?"
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        usable = os.cpu_count() or 1
+    return (
+        f"{usable} cores ({model}), Python {platform.python_version()}, OR-Tools {ortools_version}"
+    )
+
+
+def _write(rows: Sequence[Row | RerunRow], out: Path, stem: str, header: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    if rows:
+        with open(out / f"{stem}.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=[f.name for f in fields(rows[0])])
+            writer.writeheader()
+            writer.writerows(asdict(r) for r in rows)
+    table = markdown_table(rows)
+    (out / f"{stem}.md").write_text(header + "\n\n" + table, encoding="utf-8")
+    print()
+    print(header)
+    print()
+    print(table, end="")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; see the module docstring."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["_solve"]:
+        return _child(argv[1:])
+    parser = argparse.ArgumentParser(description="Run the roster benchmarks.")
+    parser.add_argument("--tiers", default="s,m", help="comma-separated tiers (default s,m)")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument(
+        "--instances-per", type=int, default=3, help="seeds 1..N per tier and scenario (default 3)"
+    )
+    parser.add_argument(
+        "--suite",
+        type=Path,
+        metavar="DIR",
+        help="solve every *.json in DIR instead of generating instances",
+    )
+    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
+    parser.add_argument("--seed", type=int, default=0, help="CP-SAT random seed (default 0)")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="output folder (default benchmarks/out)"
+    )
+    parser.add_argument(
+        "--reruns",
+        action="store_true",
+        help="measure reruns: the week after, with the base roster as previous",
+    )
+    parser.add_argument(
+        "--cold-perturbed",
+        action="store_true",
+        help="with --reruns, also solve each perturbed week cold",
+    )
+    parser.add_argument(
+        "--solver",
+        default=DEFAULT_SOLVER,
+        help=f"MODULE:FUNCTION to benchmark (default {DEFAULT_SOLVER})",
+    )
+    args = parser.parse_args(argv)
+    tiers = [t for t in args.tiers.split(",") if t]
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    unknown = [t for t in tiers if t not in TIERS] + [s for s in scenarios if s not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown tier or scenario: {', '.join(unknown)}")
+
+    if args.suite is not None:
+        paths = sorted(args.suite.glob("*.json"))
+        if args.reruns:
+            # The weeks after are made here; the suite's own perturbed files are not bases.
+            paths = [p for p in paths if not p.stem.endswith(tuple(CHANGES))]
+    else:
+        paths = _generated(args.out / "instances", tiers, scenarios, args.instances_per)
+    header = (
+        f"time limit {args.time_limit:g} s, {args.workers} workers, seed {args.seed}; "
+        f"{machine()}; {time.strftime('%Y-%m-%d %H:%M')}"
+    )
+    with tempfile.TemporaryDirectory(prefix="iop-bench-") as tmp:
+        work = Path(tmp)
+        if args.reruns:
+            _write(run_reruns(paths, args, work), args.out, "reruns", header)
+        else:
+            _write(run_suite(paths, args, work), args.out, "results", header)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
