@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from solver.instance import MINUTES_PER_DAY, Instance
+from solver.greedy import greedy_roster
 from solver.model import RosterModel, build_model
 from solver.precompute import Facts, derive_facts, interval_at, span
 from solver.reasons import unassigned_reasons
@@ -184,6 +185,11 @@ def solve_detailed(
 
     if previous is not None:
         _hint_from_roster(built, previous)
+    else:
+        start_roster = greedy_roster(instance)
+        if start_roster.status == "feasible":
+            # The hand procedure's roster is a good first solution for the search.
+            _hint_from_roster(built, start_roster)
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(0.01, time_limit - build_seconds)

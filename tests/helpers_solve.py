@@ -215,3 +215,68 @@ def facilitator_of(roster: Roster, gid: str) -> str | None:
 def unassigned_ids(roster: Roster) -> list[str]:
     """Ids of the unassigned clients, sorted."""
     return sorted(u.id for u in roster.unassigned)
+
+
+def moderate_week(n_clients: int, seed: int = 0) -> Instance:
+    """A seeded, realistic-looking week of ``n_clients`` on the default program.
+
+    Mornings, afternoons and evenings, 15-minute slots and open hours Monday to
+    Friday 08:00-21:00, so that the search is not trivial; about one therapist
+    and one group for every eight clients.
+    """
+    import random
+
+    rng = random.Random(seed)
+    weekdays = ("mon", "tue", "wed", "thu", "fri")
+    patterns = (("mon", "wed", "fri"), ("tue", "thu"))
+    shifts = {"morning": ("09:00", "12:00"), "afternoon": ("13:00", "16:00"),
+              "evening": ("18:00", "21:00")}
+    n_groups = max(2, n_clients // 8)
+    groups = []
+    for i in range(n_groups):
+        shift = rng.choice(list(shifts))
+        start, end = shifts[shift]
+        groups.append(
+            group(
+                f"G{i + 1}",
+                *[iv(d, start, end) for d in rng.choice(patterns)],
+                shift=shift,
+                tracks=rng.choice([["su"], ["mh"], ["su", "mh"]]),
+                room=f"R{i % 3}",
+            )
+        )
+    therapists = []
+    for i in range(max(2, n_clients // 8)):
+        start, end = rng.choice([("08:00", "17:00"), ("12:00", "21:00"), ("08:00", "21:00")])
+        therapists.append(
+            therapist(
+                f"T{i + 1}",
+                *[iv(d, start, end) for d in weekdays],
+                specialties=rng.sample(["trauma", "family"], rng.randint(0, 2)),
+            )
+        )
+    clients = []
+    for i in range(n_clients):
+        doc = client(
+            f"C{i + 1:03d}",
+            track=rng.choice(["su", "mh"]),
+            individual_sessions=rng.choice([1, 1, 2]),
+            shift_preference=rng.choice([None, "morning", "afternoon", "evening"]),
+        )
+        if rng.random() < 0.5:
+            work = rng.choice([("09:00", "17:00"), ("07:00", "15:00"), ("14:00", "22:00")])
+            doc["busy"] = [iv(d, *work) for d in weekdays]
+        if rng.random() < 0.2:
+            doc["needs"] = [rng.choice(["trauma", "family"])]
+        if rng.random() < 0.2:
+            doc["preferred_therapists"] = [rng.choice(therapists)["id"]]
+        clients.append(doc)
+    return parse_instance(
+        {
+            "format_version": 1,
+            "program": {"min_weekly_hours": {"adult": 6, "adolescent": 6}},
+            "groups": groups,
+            "therapists": therapists,
+            "clients": clients,
+        }
+    )

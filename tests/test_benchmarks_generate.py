@@ -18,8 +18,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import generate as gen  # noqa: E402
-from benchmarks.greedy import greedy_roster, run_greedy  # noqa: E402
-from solver.instance import Instance, parse_instance  # noqa: E402
+from solver.greedy import greedy_roster, run_greedy  # noqa: E402
+from solver.instance import Instance, Interval, parse_instance  # noqa: E402
 from solver.roster import Roster  # noqa: E402
 
 HAS_CHECKER = importlib.util.find_spec("solver.check") is not None
@@ -112,6 +112,30 @@ def test_realistic_mix() -> None:
     for therapist in data["therapists"]:
         assert 10 <= therapist["max_caseload"] <= 15
         assert therapist["max_groups"] in (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("tier", "scenario"), [("s", "normal"), ("s", "overload"), ("m", "normal")]
+)
+def test_every_group_has_a_possible_facilitator(tier: str, scenario: str) -> None:
+    instance = parse_instance(gen.generate(tier, scenario, 2))
+
+    def inside(availability: list[Interval], meeting: Interval) -> bool:
+        spans = sorted(
+            (iv.start_minute, iv.end_minute) for iv in availability if iv.day == meeting.day
+        )
+        reach = meeting.start_minute
+        for start, end in spans:
+            if start <= reach:
+                reach = max(reach, end)
+        return reach >= meeting.end_minute
+
+    for group in instance.groups:
+        assert any(
+            set(group.facilitator_specialties) <= set(t.specialties)
+            and all(inside(t.availability, m) for m in group.meetings)
+            for t in instance.therapists
+        ), group.id
 
 
 def test_evening_scenario_has_more_day_workers() -> None:
@@ -275,7 +299,7 @@ def test_runner_with_the_greedy_as_solver(tmp_path: Path, small: dict[str, Any])
         "--out",
         str(out),
         "--solver",
-        "benchmarks.greedy:solve_detailed",
+        "solver.greedy:solve_detailed",
     ]
     assert run.main(argv) == 0
     rows = (out / "results.csv").read_text().splitlines()

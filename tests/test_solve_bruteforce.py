@@ -74,9 +74,15 @@ def iv(day: str, start: int, end: int) -> dict[str, str]:
 def generate(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """A random valid tiny week and, sometimes, a previous roster for it."""
     days = ["mon", "tue", "wed"][: rng.choice([2, 3])]
+    # Now and then a half-hour grid, with times off the hour.
+    slot = rng.choice([60, 60, 60, 30])
+
+    def hour(*choices: int) -> int:
+        return rng.choice(choices) * 60 + (rng.choice([0, 30]) if slot == 30 else 0)
+
     open_hours = []
     for d in days:
-        start = rng.choice([8, 9, 10]) * 60
+        start = hour(8, 9, 10)
         if rng.random() < 0.25:  # two touching intervals
             open_hours += [iv(d, start, start + 60), iv(d, start + 60, start + 120)]
         else:
@@ -86,7 +92,7 @@ def generate(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any] | None]
     program: dict[str, Any] = {
         "group_min_size": min_size,
         "group_max_size": max_size,
-        "slot_minutes": 60,
+        "slot_minutes": slot,
         "individual_session_minutes": 60,
         "open_hours": open_hours,
         "min_weekly_hours": {"adult": rng.choice([0, 0, 1, 2, 2.5]), "adolescent": 1},
@@ -115,7 +121,7 @@ def generate(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any] | None]
     for gi in range(n_groups):
         meetings: list[dict[str, str]] = []
         for d in rng.sample(days, rng.randint(1, min(2, len(days)))):
-            start = rng.choice([9, 10, 11]) * 60
+            start = hour(9, 10, 11)
             meetings.append(iv(d, start, start + rng.choice([60, 60, 120])))
         doc: dict[str, Any] = {
             "id": f"G{gi + 1}",
@@ -141,7 +147,7 @@ def generate(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any] | None]
             if full_time:
                 availability.append(iv(d, 8 * 60, 14 * 60))
             elif rng.random() < 0.9:
-                start = rng.choice([8, 9, 9, 10]) * 60
+                start = hour(8, 9, 9, 10)
                 end = start + rng.choice([180, 240, 300])
                 if rng.random() < 0.2:
                     availability += [iv(d, start, start + 60), iv(d, start + 60, end)]
@@ -174,7 +180,7 @@ def generate(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any] | None]
             doc["needs"] = ["n"]
         if rng.random() < 0.25:
             d = rng.choice(days)
-            start = rng.choice([8, 9, 10, 11]) * 60
+            start = hour(8, 9, 10, 11)
             doc["busy"] = [iv(d, start, start + rng.choice([30, 60, 120]))]
         if rng.random() < 0.5:
             doc["shift_preference"] = rng.choice(["morning", "afternoon", "evening"])
