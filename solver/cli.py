@@ -210,13 +210,15 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_recommend(args: argparse.Namespace) -> int:
-    from solver.recommend import recommend
+    from solver.recommend import recommend, why_no_option
 
     instance = load_instance(args.instance)
     roster = load_roster(args.roster)
     options = recommend(instance, roster, args.client_id, k=args.k)
     if not options:
-        print(f"no placement found for {args.client_id}")
+        print(f"no placement found for {args.client_id} with everyone else kept in place:")
+        for reason in why_no_option(instance, roster, args.client_id):
+            print(f"  - {reason}")
     for rank, option in enumerate(options, start=1):
         print(f"{rank}. {option.describe()}")
     return EXIT_OK

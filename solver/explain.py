@@ -444,10 +444,8 @@ def explain_command(
     for i in items:
         totals[i.term] += i.amount
     lines.append("")
-    lines.append(
-        "totals: " + ", ".join(f"{t} {a}" for t, a in totals.items()) + f"; objective "
-        f"{sum(totals.values())}"
-    )
+    summed = ", ".join(f"{t} {a}" for t, a in totals.items()) or "no penalties"
+    lines.append(f"totals: {summed}; objective {sum(totals.values())}")
     if what_if and roster.unassigned:
         deadline = time.perf_counter() + time_limit
         share = time_limit / len(roster.unassigned)

@@ -9,11 +9,13 @@ problems at once as one :class:`~solver.errors.InputError`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -51,7 +53,16 @@ Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Shift = Literal["morning", "afternoon", "evening"]
 Population = Literal["adult", "adolescent"]
-Time = Annotated[str, StringConstraints(pattern=r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")]
+_TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+def _check_time(value: str) -> str:
+    if not _TIME.match(value):
+        raise ValueError(f'{value!r} is not a time "HH:MM" from 00:00 to 24:00')
+    return value
+
+
+Time = Annotated[str, AfterValidator(_check_time)]
 Id = Annotated[str, StringConstraints(min_length=1)]
 
 MINUTES_PER_DAY = 24 * 60
@@ -143,8 +154,8 @@ WEIGHT_KEYS: tuple[str, ...] = tuple(Weights.model_fields)
 class MinWeeklyHours(_Strict):
     """Weekly hours (groups plus individual sessions) a placed client reaches."""
 
-    adult: Annotated[int | float, Field(ge=0)] = 9
-    adolescent: Annotated[int | float, Field(ge=0)] = 6
+    adult: Annotated[float, Field(ge=0)] = 9
+    adolescent: Annotated[float, Field(ge=0)] = 6
 
 
 class Program(_Strict):
@@ -461,7 +472,7 @@ def parse_document(
                 [Problem("", "", f"not valid JSON: {exc.msg} at line {exc.lineno}", source)]
             ) from None
     if not isinstance(raw, Mapping):
-        raise InputError([Problem("", "", f"a {what} is a JSON object", source)])
+        raise InputError([Problem("", "", f"the {what} must be a JSON object", source)])
     try:
         return model.model_validate(raw)
     except ValidationError as exc:

@@ -24,7 +24,7 @@ from solver.precompute import (
 from solver.reasons import RosterContext
 from solver.roster import Placement, Roster, RosterGroup
 
-__all__ = ["Option", "recommend"]
+__all__ = ["Option", "recommend", "why_no_option"]
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,24 @@ def recommend(instance: Instance, roster: Roster, client_id: str, k: int = 5) ->
     return options[:k]
 
 
+def why_no_option(instance: Instance, roster: Roster, client_id: str) -> list[str]:
+    """Why :func:`recommend` finds no placement for the client, in plain words."""
+    facts = derive_facts(instance, [client_id])
+    base = _without_client(roster, client_id)
+    context = RosterContext(facts, base)
+    cf = facts.clients[client_id]
+    if not cf.placeable:
+        return list(cf.reasons)
+    reasons = [why for g in cf.groups if (why := context.group_obstacle(cf, g)) is not None]
+    reasons += [
+        why for t in cf.therapists if (why := context.therapist_obstacle(cf, t)) is not None
+    ]
+    return reasons or [
+        "the free seats and therapist hours left do not combine into a placement "
+        "(the sessions would clash with the group's meetings or the client's busy hours)"
+    ]
+
+
 def _without_client(roster: Roster, client_id: str) -> Roster:
     """The roster with the client unassigned (a group left empty stops running)."""
     placed = roster.placement(client_id)
@@ -212,6 +230,8 @@ class _Context(RosterContext):
         spread = self._spread_change(therapist_id)
         if spread:
             changes["caseload_spread"] = w.caseload_spread * spread
+            if w.caseload_spread:
+                costs.append(f"caseload spread {spread:+d}")
         if load + 1 == therapist.max_caseload:
             costs.append(f"uses {therapist_id}'s last caseload place")
         if opens:

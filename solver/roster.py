@@ -98,9 +98,9 @@ class Roster(_Strict):
     format_version: Literal[1]
     status: Status
     objective: int | None
-    best_bound: int | float | None
+    best_bound: float | None
     penalties: Penalties
-    solve_seconds: Annotated[int | float, Field(ge=0)]
+    solve_seconds: Annotated[float, Field(ge=0)]
     groups: list[RosterGroup]
     clients: list[Placement]
     unassigned: list[Unassigned]

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from solver.instance import MINUTES_PER_DAY, Instance
 from solver.greedy import greedy_roster
+from solver.instance import MINUTES_PER_DAY, Instance
 from solver.model import RosterModel, build_model
 from solver.precompute import Facts, derive_facts, interval_at, span
 from solver.reasons import unassigned_reasons
@@ -134,7 +134,9 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
                 self.first = now
             self.last = now
         if self._on_progress is not None:
-            progress = Progress(now, round(self.objective_value), self.best_objective_bound)
+            # Every penalty is >= 0, so the objective's bound is too.
+            bound = max(0.0, self.best_objective_bound)
+            progress = Progress(now, round(self.objective_value), bound)
             try:
                 self._on_progress(progress)
             except Exception:  # a broken callback must not lose the roster

@@ -229,8 +229,11 @@ def moderate_week(n_clients: int, seed: int = 0) -> Instance:
     rng = random.Random(seed)
     weekdays = ("mon", "tue", "wed", "thu", "fri")
     patterns = (("mon", "wed", "fri"), ("tue", "thu"))
-    shifts = {"morning": ("09:00", "12:00"), "afternoon": ("13:00", "16:00"),
-              "evening": ("18:00", "21:00")}
+    shifts = {
+        "morning": ("09:00", "12:00"),
+        "afternoon": ("13:00", "16:00"),
+        "evening": ("18:00", "21:00"),
+    }
     n_groups = max(2, n_clients // 8)
     groups = []
     for i in range(n_groups):

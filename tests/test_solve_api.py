@@ -129,8 +129,14 @@ SMALL_WEEK = document(
 def test_cli_solve_writes_the_roster_and_exits_0(tmp_path: Path) -> None:
     out = tmp_path / "roster.json"
     done = run_cli(
-        "solve", write(tmp_path / "week.json", SMALL_WEEK), "--out", out,
-        "--time-limit", "10", "--workers", "1",
+        "solve",
+        write(tmp_path / "week.json", SMALL_WEEK),
+        "--out",
+        out,
+        "--time-limit",
+        "10",
+        "--workers",
+        "1",
     )
     assert done.returncode == 0, done.stderr
     roster = json.loads(out.read_text(encoding="utf-8"))
@@ -203,7 +209,7 @@ SOLVE_AND_PRINT = (
     "sys.path.insert(0, 'tests')\n"
     "from helpers_solve import moderate_week\n"
     "from solver.solve import solve\n"
-    "r = solve(moderate_week(32), workers=1, seed=0, time_limit=20)\n"
+    "r = solve(moderate_week(40, 3), workers=1, seed=0, time_limit=20)\n"
     "d = r.model_dump(); d.pop('solve_seconds')\n"
     "print(json.dumps(d, sort_keys=True))\n"
 )

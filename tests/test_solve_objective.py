@@ -8,6 +8,7 @@ clients, groups and therapists the instance no longer has.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -25,7 +26,9 @@ from helpers_solve import (
     unassigned_ids,
 )
 
+from solver.errors import InputError
 from solver.instance import WEIGHT_KEYS, Instance
+from solver.roster import parse_roster
 
 
 def terms(roster: Any) -> dict[str, int]:
@@ -208,9 +211,7 @@ def test_caseload_spread_is_balanced() -> None:
     )
     roster = solve_optimal(inst)
     assert roster.objective == 1  # 4 clients on 3 therapists: 2, 1, 1
-    loads = sorted(
-        sum(p.therapist == t for p in roster.clients) for t in ("T1", "T2", "T3")
-    )
+    loads = sorted(sum(p.therapist == t for p in roster.clients) for t in ("T1", "T2", "T3"))
     assert loads == [1, 1, 2]
 
 
@@ -542,3 +543,52 @@ def test_all_weights_zero_gives_zero() -> None:
     roster = solve_optimal(inst, previous)
     assert roster.objective == 0
     assert terms(roster) == {}
+
+
+# --- previous rosters that repeat an entry ---
+# A previous roster is read for its structure alone; the checker reads a repeated
+# client or group by its first entry. The solver must count its rerun terms the
+# same way (or reject such a roster as invalid input).
+
+
+def _solve_or_reject(inst: Instance, previous: Any) -> None:
+    with contextlib.suppress(InputError):
+        solve_optimal(inst, previous)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a client listed twice in the previous roster has its rerun terms counted "
+    "once per entry by the model (session_moved 5) but once, by its first entry, by the "
+    "checker (0): the roster fails the check",
+)
+def test_previous_roster_listing_a_client_twice() -> None:
+    inst = make(
+        SHIFT_GROUPS,
+        [therapist("T1")],
+        [client("C1", shift_preference="morning")],
+    )
+    previous = previous_roster(
+        [
+            ("C1", "G2", "T1", [iv("tue", "10:00", "11:00")]),
+            ("C1", "G2", "T1", [iv("wed", "10:00", "11:00")]),
+        ]
+    )
+    _solve_or_reject(inst, previous)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a group listed twice in the previous roster (facilitators T1, then T2) "
+    "pays facilitator_change 20 in the model but 0 in the checker, which reads the first",
+)
+def test_previous_roster_listing_a_group_twice() -> None:
+    inst = make(
+        [group("G1", iv("mon", "09:00", "10:00"), facilitator_specialties=["x"])],
+        [therapist("T1", specialties=["x"]), therapist("T2", max_caseload=0)],
+        [client("C1", individual_sessions=0)],
+    )
+    previous = previous_roster([("C1", "G1", "T1", [])], {"G1": "T1"})
+    data = previous.model_dump()
+    data["groups"].append({"id": "G1", "facilitator": "T2", "clients": ["C1"]})
+    _solve_or_reject(inst, parse_roster(data))

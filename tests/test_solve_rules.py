@@ -400,9 +400,7 @@ def test_r5_an_avoided_therapist_is_never_primary() -> None:
 
 
 def test_r5_two_pins_on_a_caseload_of_one_are_infeasible() -> None:
-    clients = [
-        client(f"C{i}", individual_sessions=0, pinned_therapist="T1") for i in (1, 2)
-    ]
+    clients = [client(f"C{i}", individual_sessions=0, pinned_therapist="T1") for i in (1, 2)]
     inst = make(
         [group("G1", iv("mon", "09:00", "10:00"))], [therapist("T1", max_caseload=1)], clients
     )
@@ -500,6 +498,19 @@ def test_r6_open_hours_do_not_bind_group_meetings() -> None:
     assert roster.objective == 0
     placed = placement_of(roster, "C1")
     assert placed is not None and placed[2][0].startswith("mon")
+
+
+def test_r6_sessions_may_end_at_midnight_on_weekend_days() -> None:
+    inst = make(
+        [group("G1", iv("sun", "22:00", "23:00"), shift="evening")],
+        [therapist("T1", iv("sat", "23:00", "24:00"), iv("sun", "22:00", "24:00"))],
+        [client("C1", individual_sessions=2)],
+        open_hours=[iv("sat", "23:00", "24:00"), iv("sun", "22:00", "24:00")],
+    )
+    roster = solve_optimal(inst)
+    assert roster.objective == 2  # Saturday is an extra trip
+    assert placement_of(roster, "C1") == ("G1", "T1", ["sat 23:00", "sun 23:00"])
+    assert {s.end for s in roster.clients[0].sessions} == {"24:00"}
 
 
 def test_r6_pinned_therapist_without_a_slot_in_open_hours_is_infeasible() -> None:

@@ -309,7 +309,7 @@ def test_excel_numbers_times_and_case(workbook: Path) -> None:
     assert instance.clients[2].pinned_group == "7"
     assert instance.clients[0].priority == 3
     assert instance.program.min_weekly_hours.adult == 7.5
-    assert type(instance.program.min_weekly_hours.adolescent) is int
+    assert instance.program.min_weekly_hours.adolescent == 6
     assert instance.program.group_max_size == 10
 
 
