@@ -215,12 +215,6 @@ SOLVE_AND_PRINT = (
 )
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="BUG: the model's constraint order depends on Python's string hashing "
-    "(solver/model/rules.py r3_group_size iterates a set of group ids), so the same "
-    "instance, seed and one worker give different rosters in different processes",
-)
 def test_same_seed_gives_identical_rosters_across_processes() -> None:
     outputs = set()
     for hash_seed in ("0", "3", "6"):

@@ -556,12 +556,6 @@ def _solve_or_reject(inst: Instance, previous: Any) -> None:
         solve_optimal(inst, previous)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a client listed twice in the previous roster has its rerun terms counted "
-    "once per entry by the model (session_moved 5) but once, by its first entry, by the "
-    "checker (0): the roster fails the check",
-)
 def test_previous_roster_listing_a_client_twice() -> None:
     inst = make(
         SHIFT_GROUPS,
@@ -577,11 +571,6 @@ def test_previous_roster_listing_a_client_twice() -> None:
     _solve_or_reject(inst, previous)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a group listed twice in the previous roster (facilitators T1, then T2) "
-    "pays facilitator_change 20 in the model but 0 in the checker, which reads the first",
-)
 def test_previous_roster_listing_a_group_twice() -> None:
     inst = make(
         [group("G1", iv("mon", "09:00", "10:00"), facilitator_specialties=["x"])],

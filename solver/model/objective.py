@@ -224,7 +224,17 @@ def all_penalties(
 
 
 def _known_clients(previous: Roster, facts: Facts) -> Roster:
-    """The previous roster without entries of clients the instance no longer has."""
+    """The previous roster without entries of clients the instance no longer has.
+
+    An id listed twice counts by its first entry only, as the checker reads it.
+    """
+    clients = {}
+    for p in previous.clients:
+        if p.id in facts.clients and p.id not in clients:
+            clients[p.id] = p
+    groups = {}
+    for g in previous.groups:
+        groups.setdefault(g.id, g)
     return previous.model_copy(
-        update={"clients": [p for p in previous.clients if p.id in facts.clients]}
+        update={"clients": list(clients.values()), "groups": list(groups.values())}
     )

@@ -90,7 +90,7 @@ def r3_group_size(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: 
     """R3: a running group holds between group_min_size and max_size clients; a group
     runs exactly when someone attends it."""
     minimum = facts.instance.program.group_min_size
-    for group_id in {g for _, g in v.assignments()}:
+    for group_id in dict.fromkeys(g for _, g in v.assignments()):  # stable order
         members = v.members_of(group_id)
         runs = v.runs(group_id)
         size = sum(x for _, x in members)
