@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 from solver.instance import MINUTES_PER_DAY
 from solver.model.variables import Variables
 from solver.precompute import Facts
-from solver.roster import Roster
+from solver.roster import Placement, Roster, RosterGroup
 
 LinearExpr = cp_model.LinearExprT
 
@@ -228,11 +228,11 @@ def _known_clients(previous: Roster, facts: Facts) -> Roster:
 
     An id listed twice counts by its first entry only, as the checker reads it.
     """
-    clients = {}
+    clients: dict[str, Placement] = {}
     for p in previous.clients:
         if p.id in facts.clients and p.id not in clients:
             clients[p.id] = p
-    groups = {}
+    groups: dict[str, RosterGroup] = {}
     for g in previous.groups:
         groups.setdefault(g.id, g)
     return previous.model_copy(
