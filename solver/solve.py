@@ -185,23 +185,18 @@ def solve_detailed(
         build_seconds,
     )
 
+    # The hand procedure's roster: a valid fallback, and the first hint of a cold solve.
+    warm = greedy_roster(instance, previous=previous)
     if previous is not None:
         _hint_from_roster(built, previous)
-    else:
-        start_roster = greedy_roster(instance)
-        if start_roster.status == "feasible":
-            # The hand procedure's roster is a good first solution for the search.
-            _hint_from_roster(built, start_roster)
+    elif warm.status == "feasible":
+        _hint_from_roster(built, warm)
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(0.01, time_limit - build_seconds)
     params.num_workers = workers
     params.random_seed = seed
     params.log_search_progress = log_search
-    if previous is not None:
-        # The previous roster may no longer fit (a therapist off, new busy hours): let
-        # CP-SAT repair the hint rather than drop it.
-        params.repair_hint = False
     recorder = _Recorder(start, on_progress)
     code = solver.solve(built.model, recorder)
     elapsed = time.perf_counter() - start
@@ -215,6 +210,17 @@ def solve_detailed(
         remaining = max(1.0, time_limit - elapsed)
         roster = _empty_roster(
             instance, "infeasible", explain_infeasibility(facts, remaining), start
+        )
+    elif warm.status == "feasible" and warm.objective is not None:
+        # No roster found by the search in time: the warm start is valid, keep it.
+        bound = solver.best_objective_bound
+        roster = warm.model_copy(
+            update={
+                "best_bound": min(warm.objective, math.ceil(bound - 1e-6))
+                if math.isfinite(bound)
+                else None,
+                "solve_seconds": round(time.perf_counter() - start, 3),
+            }
         )
     elif _has_pins(instance):
         roster = _empty_roster(

@@ -29,7 +29,9 @@ from helpers_solve import (
     therapist,
 )
 
-from solver.instance import Instance
+from solver.check import check
+from solver.greedy import greedy_roster
+from solver.instance import Instance, parse_instance
 from solver.roster import Roster
 from solver.solve import Progress, solve
 
@@ -255,6 +257,28 @@ def test_time_limit_is_honoured_on_a_larger_week() -> None:
     start = time.perf_counter()
     solve(instance, time_limit=1, workers=1)
     assert time.perf_counter() - start < 3
+
+
+def test_a_timed_out_solve_is_no_worse_than_its_warm_start() -> None:
+    instance = moderate_week(80)
+    warm = greedy_roster(instance)
+    assert warm.objective is not None and check(instance, warm).ok
+    roster = solve_and_check(instance, time_limit=1)
+    assert roster.objective is not None and roster.objective <= warm.objective
+
+
+def test_a_timed_out_pinned_solve_keeps_its_warm_start() -> None:
+    week = moderate_week(80)
+    first = greedy_roster(week).clients[0]
+    data = json.loads(week.to_json())
+    pinned = next(c for c in data["clients"] if c["id"] == first.id)
+    pinned.update(pinned_group=first.group, pinned_therapist=first.therapist)
+    instance = parse_instance(data)
+    warm = greedy_roster(instance)
+    assert warm.objective is not None and check(instance, warm).ok
+    roster = solve_and_check(instance, time_limit=1)
+    assert roster.status in ("optimal", "feasible"), roster.explanation
+    assert roster.objective is not None and roster.objective <= warm.objective
 
 
 # --- thread safety ---
