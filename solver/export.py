@@ -28,6 +28,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from solver.errors import InputError, Problem
+from solver.extras import require_extra
 from solver.instance import DAYS, Instance
 from solver.roster import Roster
 from solver.spreadsheet import format_intervals
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 FORMATS: tuple[str, ...] = ("xlsx", "csv", "ics", "html", "png")
 """The formats :func:`export_roster` writes."""
 
-_INSTALL_HINT = "pip install 'iop-roster[files]'"
 _DAY_TITLES = tuple(day.title() for day in DAYS)
 # A fixed namespace keeps calendar UIDs stable from one export to the next.
 _UID_NAMESPACE = uuid.UUID("6f1c2f57-3d0e-4f55-9a43-6d2b8f7c9e10")
@@ -81,18 +81,6 @@ class _Event:
 
 def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _require(module: str, purpose: str) -> ModuleType:
-    """Import an optional dependency, or explain how to install it."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise ImportError(
-            f"{purpose} needs the optional package {module}: {_INSTALL_HINT}"
-        ) from None
 
 
 def next_monday(today: dt.date | None = None) -> dt.date:
@@ -380,7 +368,7 @@ def _tables(instance: Instance, roster: Roster) -> dict[str, _Table]:
 
 
 def _write_xlsx(tables: dict[str, _Table], path: Path) -> list[Path]:
-    openpyxl = _require("openpyxl", "writing .xlsx workbooks")
+    openpyxl = require_extra("openpyxl", "writing .xlsx workbooks")
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -442,7 +430,7 @@ def _file_names(kind: str, ids: Sequence[str]) -> list[str]:
 def _write_ics(
     instance: Instance, roster: Roster, folder: Path, week_start: dt.date, weeks: int | None
 ) -> list[Path]:
-    icalendar = _require("icalendar", "writing calendars")
+    icalendar = require_extra("icalendar", "writing calendars")
     if week_start.weekday() != 0:
         raise InputError(
             [Problem("", "week_start", f"{week_start} is a {week_start:%A}, not a Monday")]
@@ -839,7 +827,7 @@ def _write_png(instance: Instance, roster: Roster, view: str, path: Path) -> Pat
                 )
             ]
         )
-    _require("matplotlib", "drawing pictures")
+    require_extra("matplotlib", "drawing pictures")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle

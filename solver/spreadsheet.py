@@ -26,10 +26,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Literal
 
 from solver.errors import InputError, Problem
+from solver.extras import require_extra
 from solver.instance import DAYS, WEIGHT_KEYS, Instance, Interval, parse_instance
 
 __all__ = [
@@ -55,7 +55,6 @@ _LIST_SHEETS: tuple[SheetName, ...] = ("groups", "therapists", "clients")
 _IGNORED_SHEETS = frozenset({"readme"})
 _WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 _NONE = "none"
-_INSTALL_HINT = "pip install 'iop-roster[files]'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -506,24 +505,12 @@ def _header_name(raw: object) -> str | None:
     return re.sub(r"[\s\-]+", "_", text.strip().lower())
 
 
-def _require(module: str, purpose: str) -> ModuleType:
-    """Import an optional dependency, or explain how to install it."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise ImportError(
-            f"{purpose} needs the optional package {module}: {_INSTALL_HINT}"
-        ) from None
-
-
 def _sheet_name(title: str) -> str:
     return title.strip().lower()
 
 
 def _read_xlsx(path: Path, problems: _Problems) -> dict[SheetName, _Sheet]:
-    openpyxl = _require("openpyxl", "reading .xlsx workbooks")
+    openpyxl = require_extra("openpyxl", "reading .xlsx workbooks")
     try:
         workbook = openpyxl.load_workbook(path, data_only=True)
     # openpyxl raises many different types for unreadable or corrupt files.
@@ -1062,7 +1049,7 @@ def _readme_rows() -> list[list[str]]:
 
 
 def _write_xlsx(tables: Mapping[SheetName, list[list[Any]]], path: Path) -> None:
-    openpyxl = _require("openpyxl", "writing .xlsx workbooks")
+    openpyxl = require_extra("openpyxl", "writing .xlsx workbooks")
     from openpyxl.styles import Alignment, Font
 
     workbook = openpyxl.Workbook()
