@@ -213,16 +213,14 @@ def solve_detailed(
         )
     elif warm.status == "feasible" and warm.objective is not None:
         # No roster found by the search in time: the warm start is valid, keep it.
-        bound = solver.best_objective_bound
         roster = warm.model_copy(
             update={
-                "best_bound": min(warm.objective, math.ceil(bound - 1e-6))
-                if math.isfinite(bound)
-                else None,
+                "best_bound": _rounded_bound(solver, warm.objective),
                 "solve_seconds": round(time.perf_counter() - start, 3),
             }
         )
-    elif _has_pins(instance):
+    else:
+        # Only with pins: without them the greedy roster is always valid (see above).
         roster = _empty_roster(
             instance,
             "unknown",
@@ -232,8 +230,6 @@ def solve_detailed(
             ],
             start,
         )
-    else:
-        roster = _nobody_placed(built, solver, start)
     stats = SolveStats(
         build_seconds=build_seconds,
         first_solution_seconds=recorder.first,
@@ -302,10 +298,6 @@ def _hint_from_roster(built: RosterModel, roster: Roster) -> None:
         model.add_hint(runs, group_id in facilitator)
         for therapist_id, f in v.facilitators_of(group_id):
             model.add_hint(f, facilitator.get(group_id) == therapist_id)
-
-
-def _has_pins(instance: Instance) -> bool:
-    return any(c.pinned_group or c.pinned_therapist for c in instance.clients)
 
 
 def _static_pin_conflicts(facts: Facts) -> list[str]:
@@ -391,12 +383,7 @@ def _extract(
         amounts[p.term] += p.weight * int(solver.value(p.count))
     penalties = Penalties(**amounts)
     objective = penalties.total()
-    bound: int | float | None
-    if status == "optimal":
-        bound = objective
-    else:
-        # The objective is an integer, so the bound rounds up.
-        bound = min(objective, math.ceil(solver.best_objective_bound - 1e-6))
+    bound = objective if status == "optimal" else _rounded_bound(solver, objective)
     roster = Roster(
         format_version=1,
         status=status,
@@ -412,31 +399,12 @@ def _extract(
     return _with_reasons(instance, roster)
 
 
-def _nobody_placed(built: RosterModel, solver: cp_model.CpSolver, start: float) -> Roster:
-    """The always-valid roster with everyone unassigned (a time-out with no roster found)."""
-    facts = built.facts
-    instance = facts.instance
-    w = instance.program.weights
-    amounts = dict.fromkeys(Penalties.model_fields, 0)
-    amounts["unassigned"] = sum(w.unassigned * c.priority for c in instance.clients)
-    # Every caseload is 0, so caseload_spread is 0 too.
-    penalties = Penalties(**amounts)
+def _rounded_bound(solver: cp_model.CpSolver, objective: int) -> float | None:
+    """The search's lower bound, rounded up (objectives are integers), at most ``objective``."""
     bound = solver.best_objective_bound
-    roster = Roster(
-        format_version=1,
-        status="feasible",
-        objective=penalties.total(),
-        best_bound=min(penalties.total(), math.ceil(bound - 1e-6))
-        if math.isfinite(bound)
-        else None,
-        penalties=penalties,
-        solve_seconds=round(time.perf_counter() - start, 3),
-        groups=[],
-        clients=[],
-        unassigned=[],
-        explanation=[],
-    )
-    return _with_reasons(instance, roster)
+    if not math.isfinite(bound):
+        return None
+    return min(objective, math.ceil(bound - 1e-6))
 
 
 def _empty_roster(

@@ -121,6 +121,11 @@ def open_group(v: Variables, facts: Facts, weight: int) -> list[Penalty]:
     return out
 
 
+def _changed(both: cp_model.IntVar, same: cp_model.IntVar | None) -> LinearExpr:
+    """1 when ``both`` holds but not ``same`` (``same`` None: it can never hold)."""
+    return both if same is None else both - same
+
+
 def group_change(v: Variables, facts: Facts, previous: Roster, weight: int) -> list[Penalty]:
     """Rerun: each client placed in both rosters whose group changed."""
     out = []
@@ -129,9 +134,7 @@ def group_change(v: Variables, facts: Facts, previous: Roster, weight: int) -> l
         if placed is None or not facts.instance.has_group(p.group):
             continue
         same = v.assign(p.id, p.group)
-        out.append(
-            Penalty("group_change", p.id, placed - same if same is not None else placed, weight)
-        )
+        out.append(Penalty("group_change", p.id, _changed(placed, same), weight))
     return out
 
 
@@ -143,9 +146,7 @@ def therapist_change(v: Variables, facts: Facts, previous: Roster, weight: int) 
         if placed is None or not facts.instance.has_therapist(p.therapist):
             continue
         same = v.primary(p.id, p.therapist)
-        out.append(
-            Penalty("therapist_change", p.id, placed - same if same is not None else placed, weight)
-        )
+        out.append(Penalty("therapist_change", p.id, _changed(placed, same), weight))
     return out
 
 
@@ -166,12 +167,11 @@ def session_moved(
         for s in v.sessions_of_client(p.id):
             for start in sorted(before & set(s.starts)):
                 # kept == (session present and at this start), exactly.
-                at = model.new_bool_var(f"kept[{p.id},{s.therapist},{start}]")
-                model.add(s.start == start).only_enforce_if(at)
-                model.add_implication(at, s.present)
                 same = model.new_bool_var("")
                 model.add(s.start == start).only_enforce_if(same)
                 model.add(s.start != start).only_enforce_if(~same)
+                at = model.new_bool_var(f"kept[{p.id},{s.therapist},{start}]")
+                model.add_bool_and([same, s.present]).only_enforce_if(at)
                 model.add_bool_or([~same, ~s.present, at])
                 kept.append(at)
         out.append(Penalty("session_moved", p.id, count * placed - sum(kept), weight))
@@ -186,9 +186,7 @@ def facilitator_change(v: Variables, facts: Facts, previous: Roster, weight: int
         if runs is None or not facts.instance.has_therapist(g.facilitator):
             continue
         same = v.facilitates(g.facilitator, g.id)
-        out.append(
-            Penalty("facilitator_change", g.id, runs - same if same is not None else runs, weight)
-        )
+        out.append(Penalty("facilitator_change", g.id, _changed(runs, same), weight))
     return out
 
 
