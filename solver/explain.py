@@ -27,7 +27,15 @@ from solver.diff import diff
 from solver.errors import InputError, Problem
 from solver.instance import DAYS, MINUTES_PER_DAY, Instance, Interval, parse_instance
 from solver.model import Variables, build_model
-from solver.precompute import ClientFacts, Facts, derive_facts, fmt_span, span, spans_overlap
+from solver.precompute import (
+    ClientFacts,
+    Facts,
+    derive_facts,
+    fmt_span,
+    interval_at,
+    span,
+    spans_overlap,
+)
 from solver.reasons import RosterContext
 from solver.recommend import recommend
 from solver.roster import Roster
@@ -370,17 +378,7 @@ def _set_busy(
         if new is None:
             del c["busy"][index]
         else:
-            day = c["busy"][index]["day"]
-            base = DAYS.index(day) * MINUTES_PER_DAY
-            c["busy"][index] = {
-                "day": day,
-                "start": _hhmm(new[0] - base),
-                "end": _hhmm(new[1] - base),
-            }
-
-
-def _hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
+            c["busy"][index] = interval_at(new[0], new[1] - new[0]).model_dump()
 
 
 def _solve_with_client_placed(

@@ -50,27 +50,32 @@ def inside(s: Span, union: list[Span]) -> bool:
     return any(lo <= s[0] and s[1] <= hi for lo, hi in union)
 
 
+def hhmm(minute: int) -> str:
+    """``"13:05"`` for a minute of the day (1440 gives ``"24:00"``)."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
 def interval_at(start: int, minutes: int) -> Interval:
     """The interval of ``minutes`` starting at week minute ``start``."""
     day, minute = divmod(start, MINUTES_PER_DAY)
     end = minute + minutes
     return Interval(
         day=DAYS[day],
-        start=f"{minute // 60:02d}:{minute % 60:02d}",
-        end=f"{end // 60:02d}:{end % 60:02d}",
+        start=hhmm(minute),
+        end=hhmm(end),
     )
 
 
 def fmt_minute(week_minute: int) -> str:
     """``"tue 13:00"`` for a week minute."""
     day, minute = divmod(week_minute, MINUTES_PER_DAY)
-    return f"{DAYS[day]} {minute // 60:02d}:{minute % 60:02d}"
+    return f"{DAYS[day]} {hhmm(minute)}"
 
 
 def fmt_span(s: Span) -> str:
     """``"tue 13:00-14:00"`` for a span."""
     end = s[1] - (s[0] // MINUTES_PER_DAY) * MINUTES_PER_DAY
-    return f"{fmt_minute(s[0])}-{end // 60:02d}:{end % 60:02d}"
+    return f"{fmt_minute(s[0])}-{hhmm(end)}"
 
 
 @dataclass

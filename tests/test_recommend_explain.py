@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,41 +68,54 @@ def test_recommend_options_are_valid_and_priced_exactly() -> None:
             assert report.objective - roster.objective == option.objective_change
 
 
-def test_recommend_ranks_preferred_shift_first() -> None:
-    instance = parse_instance(
+MON = [{"day": "mon", "start": "08:00", "end": "21:00"}]
+MON_TUE = [*MON, {"day": "tue", "start": "08:00", "end": "21:00"}]
+
+
+def _group(gid: str, shift: str, start: str, end: str, **keys: Any) -> dict[str, Any]:
+    meeting = {"day": "mon", "start": start, "end": end}
+    return {
+        "id": gid,
+        "shift": shift,
+        "population": "adult",
+        "tracks": ["su"],
+        "meetings": [meeting],
+        **keys,
+    }
+
+
+AM = _group("AM", "morning", "09:00", "12:00")
+EV = _group("EV", "evening", "18:00", "21:00")
+
+
+def _week(
+    groups: list[dict[str, Any]],
+    clients: list[dict[str, Any]],
+    availability: list[list[dict[str, str]]],
+    **program: Any,
+) -> Instance:
+    """A Monday week: groups of 1+, a 60-minute grid, no weekly-hours minimum."""
+    return parse_instance(
         {
             "format_version": 1,
-            "program": {"group_min_size": 1, "slot_minutes": 60, "min_weekly_hours": {"adult": 0}},
-            "groups": [
-                {
-                    "id": "AM",
-                    "shift": "morning",
-                    "population": "adult",
-                    "tracks": ["su"],
-                    "meetings": [{"day": "mon", "start": "09:00", "end": "12:00"}],
-                },
-                {
-                    "id": "EV",
-                    "shift": "evening",
-                    "population": "adult",
-                    "tracks": ["su"],
-                    "meetings": [{"day": "mon", "start": "18:00", "end": "21:00"}],
-                },
-            ],
+            "program": {
+                "group_min_size": 1,
+                "slot_minutes": 60,
+                "min_weekly_hours": {"adult": 0},
+                **program,
+            },
+            "groups": groups,
             "therapists": [
-                {
-                    "id": "T1",
-                    "availability": [
-                        {"day": "mon", "start": "08:00", "end": "21:00"},
-                        {"day": "tue", "start": "08:00", "end": "21:00"},
-                    ],
-                },
+                {"id": f"T{i}", "availability": hours} for i, hours in enumerate(availability, 1)
             ],
-            "clients": [
-                {"id": "C1", "population": "adult", "track": "su"},
-                {"id": "C2", "population": "adult", "track": "su", "shift_preference": "evening"},
-            ],
+            "clients": [{"population": "adult", "track": "su", **c} for c in clients],
         }
+    )
+
+
+def test_recommend_ranks_preferred_shift_first() -> None:
+    instance = _week(
+        [AM, EV], [{"id": "C1"}, {"id": "C2", "shift_preference": "evening"}], [MON_TUE]
     )
     roster = _unplace(instance, _solved(instance), "C2")
     options = recommend(instance, roster, "C2", k=5)
@@ -133,46 +146,15 @@ def test_penalty_breakdown_adds_up_to_the_roster(source: str) -> None:
 
 
 def test_shift_mismatch_sentence_names_the_full_group() -> None:
-    base = {
-        "format_version": 1,
-        "program": {
-            "group_min_size": 1,
-            "group_max_size": 1,
-            "slot_minutes": 60,
-            "min_weekly_hours": {"adult": 0},
-        },
-        "groups": [
-            {
-                "id": "AM",
-                "shift": "morning",
-                "population": "adult",
-                "tracks": ["su"],
-                "meetings": [{"day": "mon", "start": "09:00", "end": "12:00"}],
-            },
-            {
-                "id": "EV",
-                "shift": "evening",
-                "population": "adult",
-                "tracks": ["su"],
-                "meetings": [{"day": "mon", "start": "18:00", "end": "21:00"}],
-            },
+    instance = _week(
+        [AM, EV],
+        [
+            {"id": "C1", "shift_preference": "evening", "priority": 2},
+            {"id": "C2", "shift_preference": "evening"},
         ],
-        "therapists": [
-            {"id": "T1", "availability": [{"day": "mon", "start": "08:00", "end": "21:00"}]},
-            {"id": "T2", "availability": [{"day": "mon", "start": "08:00", "end": "21:00"}]},
-        ],
-        "clients": [
-            {
-                "id": "C1",
-                "population": "adult",
-                "track": "su",
-                "shift_preference": "evening",
-                "priority": 2,
-            },
-            {"id": "C2", "population": "adult", "track": "su", "shift_preference": "evening"},
-        ],
-    }
-    instance = parse_instance(json.dumps(base))
+        [MON, MON],
+        group_max_size=1,
+    )
     roster = _solved(instance)
     items = [i for i in penalty_breakdown(instance, roster) if i.term == "shift_mismatch"]
     assert len(items) == 1
@@ -182,39 +164,11 @@ def test_shift_mismatch_sentence_names_the_full_group() -> None:
 
 
 def test_what_would_it_take_offers_a_seat_in_the_full_group() -> None:
-    instance = parse_instance(
-        {
-            "format_version": 1,
-            "program": {
-                "group_min_size": 1,
-                "group_max_size": 2,
-                "slot_minutes": 60,
-                "min_weekly_hours": {"adult": 0},
-            },
-            "groups": [
-                {
-                    "id": "AM",
-                    "shift": "morning",
-                    "population": "adult",
-                    "tracks": ["su"],
-                    "max_size": 1,
-                    "meetings": [{"day": "mon", "start": "09:00", "end": "12:00"}],
-                },
-            ],
-            "therapists": [
-                {
-                    "id": "T1",
-                    "availability": [
-                        {"day": "mon", "start": "08:00", "end": "21:00"},
-                        {"day": "tue", "start": "08:00", "end": "21:00"},
-                    ],
-                },
-            ],
-            "clients": [
-                {"id": "C1", "population": "adult", "track": "su", "priority": 2},
-                {"id": "C2", "population": "adult", "track": "su"},
-            ],
-        }
+    instance = _week(
+        [{**AM, "max_size": 1}],
+        [{"id": "C1", "priority": 2}, {"id": "C2"}],
+        [MON_TUE],
+        group_max_size=2,
     )
     roster = _solved(instance)
     assert [u.id for u in roster.unassigned] == ["C2"]
@@ -225,48 +179,28 @@ def test_what_would_it_take_offers_a_seat_in_the_full_group() -> None:
     assert options[0].objective_change < 0
 
 
+def test_what_would_it_take_shortens_a_busy_interval() -> None:
+    busy = [{"day": "mon", "start": "08:00", "end": "19:00"}]
+    instance = _week([EV], [{"id": "C1", "busy": busy}], [MON_TUE])
+    roster = _solved(instance)
+    assert "EV meets mon 18:00-21:00, when C1 is busy" in roster.unassigned[0].reasons[0]
+    options, finished = what_would_it_take(instance, roster, "C1", time_limit=10)
+    assert finished
+    assert options[0].change == (
+        "C1's busy mon 08:00-19:00 shortened to mon 08:00-18:00, so that EV fits"
+    )
+    assert options[0].objective_change == -998  # placed, one extra trip for the session
+
+
 def test_infeasible_pins_name_exactly_the_two_pins() -> None:
-    instance = parse_instance(
-        {
-            "format_version": 1,
-            "program": {"group_min_size": 1, "slot_minutes": 60, "min_weekly_hours": {"adult": 0}},
-            "groups": [
-                {
-                    "id": "AM",
-                    "shift": "morning",
-                    "population": "adult",
-                    "tracks": ["su"],
-                    "meetings": [{"day": "mon", "start": "09:00", "end": "12:00"}],
-                },
-                {
-                    "id": "EV",
-                    "shift": "evening",
-                    "population": "adult",
-                    "tracks": ["su"],
-                    "meetings": [{"day": "mon", "start": "18:00", "end": "21:00"}],
-                },
-            ],
-            "therapists": [
-                {
-                    "id": "T1",
-                    "availability": [
-                        {"day": "mon", "start": "08:00", "end": "21:00"},
-                        {"day": "tue", "start": "08:00", "end": "21:00"},
-                    ],
-                },
-            ],
-            "clients": [
-                {
-                    "id": "C1",
-                    "population": "adult",
-                    "track": "su",
-                    "pinned_group": "AM",
-                    "keep_apart": ["C2"],
-                },
-                {"id": "C2", "population": "adult", "track": "su", "pinned_group": "AM"},
-                {"id": "C3", "population": "adult", "track": "su", "pinned_group": "EV"},
-            ],
-        }
+    instance = _week(
+        [AM, EV],
+        [
+            {"id": "C1", "pinned_group": "AM", "keep_apart": ["C2"]},
+            {"id": "C2", "pinned_group": "AM"},
+            {"id": "C3", "pinned_group": "EV"},
+        ],
+        [MON_TUE],
     )
     roster = solve(instance, workers=1, seed=0, time_limit=20)
     assert roster.status == "infeasible"
