@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from solver.check import check
-from solver.instance import Instance, parse_instance
+from solver.instance import WEIGHT_KEYS, Instance, parse_instance
 from solver.roster import Roster, parse_roster
 from solver.solve import solve
 
@@ -77,18 +77,7 @@ def program(**keys: Any) -> Doc:
 def weights(**keys: int) -> Doc:
     """Weights with every term off except ``keys``."""
     doc = dict.fromkeys(
-        (
-            "unassigned",
-            "shift_mismatch",
-            "not_preferred_therapist",
-            "extra_trip",
-            "caseload_spread",
-            "open_group",
-            "group_change",
-            "therapist_change",
-            "session_moved",
-            "facilitator_change",
-        ),
+        WEIGHT_KEYS,
         0,
     )
     doc.update(keys)

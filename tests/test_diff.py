@@ -13,22 +13,10 @@ import pytest
 
 from solver.diff import FRAME_COLUMNS, Change, diff
 from solver.errors import InputError
-from solver.instance import parse_instance
+from solver.instance import WEIGHT_KEYS, parse_instance
 from solver.roster import Roster, parse_roster
 
 REPO = Path(__file__).resolve().parents[1]
-WEIGHT_KEYS = (
-    "unassigned",
-    "shift_mismatch",
-    "not_preferred_therapist",
-    "extra_trip",
-    "caseload_spread",
-    "open_group",
-    "group_change",
-    "therapist_change",
-    "session_moved",
-    "facilitator_change",
-)
 
 
 def session(day: str, start: str, end: str) -> dict[str, str]:

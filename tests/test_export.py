@@ -20,7 +20,7 @@ import pytest
 
 from solver.errors import InputError
 from solver.export import FORMATS, export_roster, next_monday
-from solver.instance import Instance, parse_instance
+from solver.instance import WEIGHT_KEYS, Instance, parse_instance
 from solver.roster import Roster, parse_roster
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -99,18 +99,7 @@ def instance_data() -> dict[str, Any]:
 
 def roster_data() -> dict[str, Any]:
     penalties = dict.fromkeys(
-        [
-            "unassigned",
-            "shift_mismatch",
-            "not_preferred_therapist",
-            "extra_trip",
-            "caseload_spread",
-            "open_group",
-            "group_change",
-            "therapist_change",
-            "session_moved",
-            "facilitator_change",
-        ],
+        WEIGHT_KEYS,
         0,
     )
     penalties.update(unassigned=1000, extra_trip=6, caseload_spread=0)
