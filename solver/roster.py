@@ -120,6 +120,22 @@ class Roster(_Strict):
                 return placement
         return None
 
+    def first_entries(self) -> Roster:
+        """This roster with each client and group id kept at its first entry only.
+
+        That is how a previous roster that lists an id twice is read, by the
+        solver and the checker alike.
+        """
+        clients: dict[str, Placement] = {}
+        for p in self.clients:
+            clients.setdefault(p.id, p)
+        groups: dict[str, RosterGroup] = {}
+        for g in self.groups:
+            groups.setdefault(g.id, g)
+        return self.model_copy(
+            update={"clients": list(clients.values()), "groups": list(groups.values())}
+        )
+
     def to_json(self, *, indent: int | None = 2) -> str:
         """The roster as format-v1 JSON."""
         return self.model_dump_json(indent=indent)

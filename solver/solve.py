@@ -156,6 +156,8 @@ def solve_detailed(
     """Like :func:`solve`, and also return the figures of the solve."""
     start = time.perf_counter()
     workers = workers or default_workers()
+    if previous is not None:
+        previous = previous.first_entries()
     previous_starts = _previous_starts(instance, previous)
     facts = derive_facts(instance, canonical=True, previous_starts=previous_starts)
     static_conflicts = _static_pin_conflicts(facts)

@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 from solver.instance import MINUTES_PER_DAY
 from solver.model.variables import Variables
 from solver.precompute import Facts
-from solver.roster import Placement, Roster, RosterGroup
+from solver.roster import Roster
 
 LinearExpr = cp_model.LinearExprT
 
@@ -222,17 +222,6 @@ def all_penalties(
 
 
 def _known_clients(previous: Roster, facts: Facts) -> Roster:
-    """The previous roster without entries of clients the instance no longer has.
-
-    An id listed twice counts by its first entry only, as the checker reads it.
-    """
-    clients: dict[str, Placement] = {}
-    for p in previous.clients:
-        if p.id in facts.clients and p.id not in clients:
-            clients[p.id] = p
-    groups: dict[str, RosterGroup] = {}
-    for g in previous.groups:
-        groups.setdefault(g.id, g)
-    return previous.model_copy(
-        update={"clients": list(clients.values()), "groups": list(groups.values())}
-    )
+    """The previous roster read by first entries, less clients the instance no longer has."""
+    first = previous.first_entries()
+    return first.model_copy(update={"clients": [p for p in first.clients if p.id in facts.clients]})
