@@ -118,14 +118,6 @@ class Facts:
     # therapist id -> their availability as disjoint spans.
     availability: dict[str, list[Span]]
 
-    def clients_of_group(self, group_id: str) -> list[str]:
-        """Clients who may join the group."""
-        return [c for c, f in self.clients.items() if group_id in f.groups]
-
-    def clients_of_therapist(self, therapist_id: str) -> list[str]:
-        """Clients whose primary therapist the therapist may be."""
-        return [c for c, f in self.clients.items() if therapist_id in f.therapists]
-
 
 def derive_facts(
     instance: Instance,
