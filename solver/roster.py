@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from solver.instance import (
@@ -20,6 +19,8 @@ from solver.instance import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from solver.explain import PenaltyItem
 
 __all__ = [
@@ -206,6 +207,9 @@ class Roster(_Strict):
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    # pandas is imported here, not at start-up: most commands never build a frame.
+    import pandas as pd
+
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
 
 
