@@ -33,6 +33,7 @@ from solver.precompute import (
     derive_facts,
     fmt_span,
     interval_at,
+    merged,
     span,
     spans_overlap,
 )
@@ -307,6 +308,10 @@ def _relaxations(
         if context.caseload[therapist_id] >= t.max_caseload:
             changed = _edit(data, partial(_grow_caseload, therapist_id=therapist_id))
             out.append((f"{therapist_id} takes one more client ({t.max_caseload + 1})", changed))
+    for therapist_id, slots in _therapist_time_wanted(instance, cf, context):
+        changed = _edit(data, partial(_add_hours, therapist_id=therapist_id, slots=slots))
+        when = ", ".join(fmt_span(s) for s in slots)
+        out.append((f"{therapist_id} free {when} (added to their hours)", changed))
     client = cf.client
     for group_id in cf.excluded_groups:
         group = instance.group(group_id)
@@ -330,6 +335,71 @@ def _relaxations(
             )
             out.append((f"{text}, so that {group_id} fits", changed))
     return out
+
+
+def _therapist_time_wanted(
+    instance: Instance, cf: ClientFacts, context: RosterContext
+) -> list[tuple[str, list[tuple[int, int]]]]:
+    """For each therapist who could take the client but for time: the slots to add.
+
+    A therapist qualifies when they hold the client's needs, are not avoided and
+    have a caseload place left, yet have no free slot (in their hours, not
+    booked in the roster) that fits the client's free time. The slots proposed
+    are the earliest grid slots on different days, within the open hours,
+    outside the client's busy hours and the therapist's bookings, days on which
+    one of the client's possible groups meets first (no extra trip).
+    """
+    client = cf.client
+    if client.individual_sessions == 0 or not cf.groups:
+        return []
+    minutes = cf.session_minutes
+    step = instance.program.slot_minutes
+    busy = [span(b) for b in client.busy]
+    open_hours = merged(instance.program.open_hours)
+    group_days = {lo // MINUTES_PER_DAY for g in cf.groups for lo, _ in context.facts.meetings[g]}
+    days = sorted(range(len(DAYS)), key=lambda d: (d not in group_days, d))
+    out = []
+    for therapist in instance.therapists:
+        if (
+            any(n not in therapist.specialties for n in client.needs)
+            or therapist.id in client.avoid_therapists
+            or context.caseload[therapist.id] >= therapist.max_caseload
+        ):
+            continue
+        obstacle = context.therapist_obstacle(cf, therapist.id)
+        if obstacle is None or "caseload" in obstacle:
+            continue
+        # Only hours they do not have yet: their own hours are free or booked already.
+        taken = context.booked[therapist.id] + context.facts.availability[therapist.id]
+        slots: list[tuple[int, int]] = []
+        for day in days:
+            for lo, hi in open_hours:
+                if lo // MINUTES_PER_DAY != day:
+                    continue
+                first = -(-lo // step) * step
+                slot = next(
+                    (
+                        (start, start + minutes)
+                        for start in range(first, hi - minutes + 1, step)
+                        if not any(spans_overlap((start, start + minutes), b) for b in busy + taken)
+                    ),
+                    None,
+                )
+                if slot is not None:
+                    slots.append(slot)
+                    break
+            if len(slots) == client.individual_sessions:
+                out.append((therapist.id, slots))
+                break
+    return out
+
+
+def _add_hours(data: dict[str, Any], therapist_id: str, slots: list[tuple[int, int]]) -> None:
+    therapists = data["therapists"]
+    assert isinstance(therapists, list)
+    for t in therapists:
+        if t["id"] == therapist_id:
+            t["availability"].extend(interval_at(lo, hi - lo).model_dump() for lo, hi in slots)
 
 
 def _shorten(busy: tuple[int, int], clashing: list[tuple[int, int]]) -> tuple[int, int] | None:

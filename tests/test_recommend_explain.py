@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from benchmarks.generate import generate
+from benchmarks.generate import generate, perturb
 from solver.check import check
 from solver.explain import penalty_breakdown, what_would_it_take
+from solver.greedy import greedy_roster
 from solver.instance import Instance, load_instance, parse_instance
 from solver.recommend import recommend
 from solver.roster import Roster, Unassigned
@@ -209,3 +210,139 @@ def test_infeasible_pins_name_exactly_the_two_pins() -> None:
     assert "C2 is pinned to group AM" in text
     assert "C3" not in text
     assert "R9 keep apart" in text
+
+
+def _totals(items: list[Any]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for item in items:
+        assert item.sentence
+        assert item.amount == item.weight * item.count
+        totals[item.term] = totals.get(item.term, 0) + item.amount
+    return totals
+
+
+@pytest.mark.parametrize("tier", ["s", "m"])
+@pytest.mark.parametrize("scenario", ["normal", "overload", "evening"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_penalty_breakdown_adds_up_on_every_benchmark_week(
+    tier: str, scenario: str, seed: int
+) -> None:
+    """Every s and m benchmark week (up to 200 clients): the breakdown of the greedy
+    roster adds up to its penalties and to the checker's recomputation."""
+    instance = parse_instance(generate(tier, scenario, seed))
+    roster = greedy_roster(instance)
+    report = check(instance, roster)
+    assert report.ok, report.lines()[:3]
+    nonzero = {k: v for k, v in report.penalties.as_dict().items() if v}
+    assert _totals(penalty_breakdown(instance, roster)) == nonzero
+    assert roster.penalties == report.penalties
+
+
+@pytest.mark.parametrize("change", ["discharge", "intake", "therapist_off", "shift_change"])
+def test_penalty_breakdown_adds_up_on_reruns(change: str) -> None:
+    """The week after each kind of change, against the week before: rerun terms too."""
+    base = generate("s", "normal", 1)
+    before = parse_instance(base)
+    after = parse_instance(perturb(base, change, 1))
+    previous = solve(before, workers=2, seed=0, time_limit=20)
+    roster = greedy_roster(after, previous=previous)
+    report = check(after, roster, previous=previous)
+    assert report.ok, report.lines()[:3]
+    nonzero = {k: v for k, v in report.penalties.as_dict().items() if v}
+    assert any(k.endswith("_change") or k == "session_moved" for k in nonzero)
+    assert _totals(penalty_breakdown(after, roster, previous=previous)) == nonzero
+
+
+def _with(instance: Instance, **changes: Any) -> Instance:
+    """The instance with whole entries replaced: ``therapists=[...]``, ``clients=[...]``."""
+    return parse_instance({**instance.model_dump(mode="json"), **changes})
+
+
+def test_breakdown_sentences_name_therapists_days_and_caseloads() -> None:
+    base = _week(
+        [AM],
+        [{"id": "C1", "preferred_therapists": ["T2"]}],
+        [[{"day": "tue", "start": "08:00", "end": "12:00"}], MON],
+    )
+    therapists = base.model_dump(mode="json")["therapists"]
+    therapists[1]["max_caseload"] = 0
+    instance = _with(base, therapists=therapists)
+    roster = _solved(instance)
+    sentences = {i.term: i.sentence for i in penalty_breakdown(instance, roster)}
+    assert sentences["not_preferred_therapist"] == (
+        "C1 prefers T2; primary therapist is T1 because T2 takes no caseload"
+    )
+    assert sentences["extra_trip"] == (
+        "C1 comes in on tue for the individual session with T1 at 08:00; AM meets mon"
+    )
+    assert "caseload_spread" not in sentences  # T2 takes no caseload: not in the spread
+    assert set(sentences) == {"not_preferred_therapist", "extra_trip"}
+
+
+def test_caseload_spread_sentence_names_the_extremes() -> None:
+    instance = _week([AM], [{"id": "C1", "preferred_therapists": ["T1"]}], [MON, MON])
+    roster = _solved(instance)
+    items = [i for i in penalty_breakdown(instance, roster) if i.term == "caseload_spread"]
+    assert [(i.count, i.sentence) for i in items] == [(1, "caseloads range from 0 (T2) to 1 (T1)")]
+
+
+def test_what_would_it_take_frees_a_named_therapist_at_a_named_time() -> None:
+    base = _week(
+        [AM],
+        [
+            {
+                "id": "C1",
+                "needs": ["trauma"],
+                "busy": [{"day": "tue", "start": "08:00", "end": "12:00"}],
+            }
+        ],
+        [MON, [{"day": "tue", "start": "08:00", "end": "09:00"}]],
+    )
+    therapists = base.model_dump(mode="json")["therapists"]
+    therapists[1]["specialties"] = ["trauma"]
+    instance = _with(base, therapists=therapists)
+    roster = _solved(instance)
+    assert [u.id for u in roster.unassigned] == ["C1"]
+    options, finished = what_would_it_take(instance, roster, "C1", time_limit=10)
+    assert finished
+    assert options[0].change == "T2 free mon 08:00-09:00 (added to their hours)"
+    assert "T2" in options[0].placement
+    assert options[0].objective_change < 0
+
+
+def test_what_would_it_take_offers_a_caseload_place() -> None:
+    base = _week([AM], [{"id": "C1", "priority": 2}, {"id": "C2"}], [MON])
+    therapists = base.model_dump(mode="json")["therapists"]
+    therapists[0]["max_caseload"] = 1
+    instance = _with(base, therapists=therapists)
+    roster = _solved(instance)
+    assert [u.id for u in roster.unassigned] == ["C2"]
+    assert "T1's caseload is full (1 of 1)" in roster.unassigned[0].reasons[0]
+    options, finished = what_would_it_take(instance, roster, "C2", time_limit=10)
+    assert finished
+    assert options[0].change == "T1 takes one more client (2)"
+    assert options[0].objective_change == -1000
+
+
+def test_what_would_it_take_moves_another_client() -> None:
+    evening_busy = [{"day": "mon", "start": "17:00", "end": "21:00"}]
+    instance = _week(
+        [{**AM, "max_size": 1}, {**EV, "max_size": 1}],
+        [
+            {"id": "C1", "shift_preference": "morning"},
+            {"id": "C2", "busy": evening_busy},
+        ],
+        [MON],
+    )
+    # Last week's roster, before C2 arrived: C1 in AM as preferred.
+    before_intake = _with(instance, clients=instance.model_dump(mode="json")["clients"][:1])
+    roster = _unplace(instance, _solved(before_intake), "C2")
+    c1 = roster.placement("C1")
+    assert c1 is not None and c1.group == "AM"
+    options, finished = what_would_it_take(instance, roster, "C2", time_limit=10)
+    assert finished
+    moved = [o for o in options if o.change.startswith("other clients move")]
+    assert [o.change for o in moved] == ["other clients move (C1)"]
+    # C2 placed (-1000), C1 in the evening against their preference (+10).
+    assert moved[0].objective_change == -990
+    assert "C2 in AM" in moved[0].placement
