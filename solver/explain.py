@@ -126,12 +126,13 @@ def _fix_to_roster(model: cp_model.CpModel, v: Variables, facts: Facts, roster: 
             continue
         fix(v.assign(client_id, p.group), True, f"{client_id} in {p.group}")
         fix(v.primary(client_id, p.therapist), True, f"{client_id} with {p.therapist}")
-        starts = {span(s)[0] // MINUTES_PER_DAY: span(s)[0] for s in p.sessions}
-        for s in v.sessions_of_client(client_id):
-            held = s.therapist == p.therapist and s.day in starts
-            model.add(s.present == int(held))
-            if held:
-                model.add(s.start == starts[s.day])
+        sessions = v.sessions(client_id)
+        starts = sorted(span(s)[0] for s in p.sessions)
+        start_vars = sessions.starts if sessions is not None else ()
+        if len(starts) != len(start_vars):
+            fix(None, True, f"{client_id} with {len(starts)} session(s)")
+        for start_var, start in zip(start_vars, starts, strict=True):
+            model.add(start_var == start)
     for group_id in facts.meetings:
         runs = v.runs(group_id)
         fix(runs, group_id in facilitator, f"running {group_id}")

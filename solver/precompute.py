@@ -147,8 +147,9 @@ def derive_facts(
         for g in instance.groups
     }
     open_hours = merged(program.open_hours)
+    grid = _StartSets(program.slot_minutes)
     clients = {
-        c.id: _client_facts(instance, c, meetings, facilitators, availability, open_hours)
+        c.id: _client_facts(instance, c, meetings, facilitators, availability, open_hours, grid)
         for c in instance.clients
         if wanted is None or c.id in wanted
     }
@@ -249,6 +250,7 @@ def _client_facts(
     facilitators: dict[str, list[str]],
     availability: dict[str, list[Span]],
     open_hours: list[Span],
+    grid: _StartSets,
 ) -> ClientFacts:
     minutes = instance.session_minutes(client)
     facts = ClientFacts(client, minutes)
@@ -283,15 +285,14 @@ def _client_facts(
     # Session starts that overlap the meetings of every group the client may join can never
     # be used: the client is in one of those groups when placed.
     group_spans = [meetings[g] for g in facts.groups]
+    free = _client_free_starts(grid, client, minutes, busy, open_hours, group_spans)
     therapist_reasons: dict[str, str] = {}
     for therapist in instance.therapists:
         why_not = _therapist_exclusion(client, therapist)
         if why_not:
             therapist_reasons[therapist.id] = why_not
             continue
-        starts = _session_starts(
-            instance, client, minutes, busy, open_hours, availability[therapist.id], group_spans
-        )
+        starts = sorted(free & grid.within(availability[therapist.id], minutes))
         days = {s // MINUTES_PER_DAY for s in starts}
         if len(days) < client.individual_sessions:
             therapist_reasons[therapist.id] = (
@@ -364,33 +365,62 @@ def _therapist_exclusion(client: Client, therapist: Therapist) -> str:
     return ""
 
 
-def _session_starts(
-    instance: Instance,
+class _StartSets:
+    """Grid session starts as sets, computed once per (spans, length) and shared.
+
+    ``within(spans, minutes)``: the starts whose session lies inside one of the
+    disjoint ``spans`` (and inside one day); ``touching(spans, minutes)``: the
+    starts whose session overlaps one of them.
+    """
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+        self._within: dict[tuple[tuple[Span, ...], int], frozenset[int]] = {}
+        self._touching: dict[tuple[tuple[Span, ...], int], frozenset[int]] = {}
+
+    def within(self, spans: list[Span], minutes: int) -> frozenset[int]:
+        key = (tuple(spans), minutes)
+        if key not in self._within:
+            step = self.step
+            out: set[int] = set()
+            for lo, hi in spans:
+                first = -(-lo // step) * step
+                for start in range(first, hi - minutes + 1, step):
+                    if start // MINUTES_PER_DAY == (start + minutes - 1) // MINUTES_PER_DAY:
+                        out.add(start)
+            self._within[key] = frozenset(out)
+        return self._within[key]
+
+    def touching(self, spans: list[Span], minutes: int) -> frozenset[int]:
+        key = (tuple(spans), minutes)
+        if key not in self._touching:
+            step = self.step
+            out: set[int] = set()
+            for lo, hi in spans:
+                # start < hi and start + minutes > lo
+                first = -(-(lo - minutes + 1) // step) * step
+                out.update(range(first, hi, step))
+            self._touching[key] = frozenset(out)
+        return self._touching[key]
+
+
+def _client_free_starts(
+    grid: _StartSets,
     client: Client,
     minutes: int,
     busy: list[Span],
     open_hours: list[Span],
-    available: list[Span],
     group_spans: list[list[Span]],
-) -> list[int]:
+) -> frozenset[int]:
+    """Grid starts of a session of the client with any therapist: inside the open
+    hours, clear of the client's busy hours, and clear of the meetings of at
+    least one group the client may join."""
     if client.individual_sessions == 0:
-        return []
-    step = instance.program.slot_minutes
-    starts = []
-    for lo, hi in available:
-        first = -(-lo // step) * step
-        for start in range(first, hi - minutes + 1, step):
-            s = (start, start + minutes)
-            if (start // MINUTES_PER_DAY) != ((start + minutes - 1) // MINUTES_PER_DAY):
-                continue
-            if not inside(s, open_hours) or any(spans_overlap(s, b) for b in busy):
-                continue
-            if group_spans and all(
-                any(spans_overlap(s, m) for m in spans) for spans in group_spans
-            ):
-                continue
-            starts.append(start)
-    return starts
+        return frozenset()
+    free = grid.within(open_hours, minutes) - grid.touching(busy, minutes)
+    if group_spans:
+        free -= frozenset.intersection(*(grid.touching(g, minutes) for g in group_spans))
+    return free
 
 
 def _no_group_reason(instance: Instance, client: Client, why: dict[str, list[str]]) -> str:

@@ -288,12 +288,16 @@ def _hint_from_roster(built: RosterModel, roster: Roster) -> None:
             model.add_hint(x, p is not None and p.group == group_id)
         for therapist_id, y in v.therapists_of(client_id):
             model.add_hint(y, p is not None and p.therapist == therapist_id)
-        starts = {span(s)[0] // MINUTES_PER_DAY: span(s)[0] for s in p.sessions} if p else {}
-        for s in v.sessions_of_client(client_id):
-            held = p is not None and s.therapist == p.therapist and s.day in starts
-            model.add_hint(s.present, held)
-            if held and starts[s.day] in s.starts:
-                model.add_hint(s.start, starts[s.day])
+        sessions = v.sessions(client_id)
+        if sessions is None:
+            continue
+        starts = sorted(span(s)[0] for s in p.sessions) if p else []
+        for i, start_var in enumerate(sessions.starts):
+            held = starts[i] if i < len(starts) else None
+            if held is not None and held in sessions.domain:
+                model.add_hint(start_var, held)
+            for day, lit in sessions.on_day[i].items():
+                model.add_hint(lit, held is not None and held // MINUTES_PER_DAY == day)
     for group_id in v.running_groups():
         runs = v.runs(group_id)
         assert runs is not None
@@ -360,11 +364,8 @@ def _extract(
         group_id = next(g for g, x in v.groups_of(client.id) if solver.boolean_value(x))
         therapist = next(t for t, y in v.therapists_of(client.id) if solver.boolean_value(y))
         minutes = facts.clients[client.id].session_minutes
-        starts = sorted(
-            solver.value(s.start)
-            for s in v.sessions_of_client(client.id)
-            if solver.boolean_value(s.present)
-        )
+        sessions = v.sessions(client.id)
+        starts = [solver.value(s) for s in sessions.starts] if sessions is not None else []
         placements.append(
             Placement(
                 id=client.id,

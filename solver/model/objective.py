@@ -8,7 +8,6 @@ the objective and the explanations all come from this list.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -72,10 +71,10 @@ def extra_trip(model: cp_model.CpModel, v: Variables, facts: Facts, weight: int)
     """Each individual session on a day on which the client's group does not meet."""
     out = []
     for client_id in v.placed_clients():
-        by_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        for s in v.sessions_of_client(client_id):
-            by_day[s.day].append(s.present)
-        for day, lits in sorted(by_day.items()):
+        sessions = v.sessions(client_id)
+        if sessions is None:
+            continue
+        for day, lits in sessions.days().items():
             session_today = sum(lits)
             meeting_groups = [
                 x
@@ -160,19 +159,22 @@ def session_moved(
         if placed is None:
             continue
         count = facts.clients[p.id].client.individual_sessions
-        if count == 0:
+        sessions = v.sessions(p.id)
+        if count == 0 or sessions is None:  # None: no sessions, or never placed
             continue
         before = {s.day_index * MINUTES_PER_DAY + s.start_minute for s in p.sessions}
         kept = []
-        for s in v.sessions_of_client(p.id):
-            for start in sorted(before & set(s.starts)):
-                # kept == (session present and at this start), exactly.
-                same = model.new_bool_var("")
-                model.add(s.start == start).only_enforce_if(same)
-                model.add(s.start != start).only_enforce_if(~same)
-                at = model.new_bool_var(f"kept[{p.id},{s.therapist},{start}]")
-                model.add_bool_and([same, s.present]).only_enforce_if(at)
-                model.add_bool_or([~same, ~s.present, at])
+        for i, start_var in enumerate(sessions.starts):
+            for start in sorted(before & set(sessions.domain)):
+                day_lit = sessions.on_day[i].get(start // MINUTES_PER_DAY)
+                if day_lit is None:
+                    continue
+                # kept == (placed and session i at this start), exactly; placed is
+                # implied by the session's day literal.
+                at = model.new_bool_var(f"kept[{p.id},{i},{start}]")
+                model.add(start_var == start).only_enforce_if(at)
+                model.add_implication(at, day_lit)
+                model.add(start_var != start).only_enforce_if([day_lit, ~at])
                 kept.append(at)
         out.append(Penalty("session_moved", p.id, count * placed - sum(kept), weight))
     return out

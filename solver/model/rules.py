@@ -13,8 +13,7 @@ from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
-from solver.instance import MINUTES_PER_DAY
-from solver.model.variables import DaySession, Variables
+from solver.model.variables import Variables
 from solver.precompute import Facts, spans_overlap
 
 Enforce = Sequence[cp_model.IntVar]
@@ -50,40 +49,29 @@ def r1_eligibility(model: cp_model.CpModel, v: Variables, facts: Facts, enforce:
 
 
 def r2_client_time(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: Enforce) -> None:
-    """R2: busy hours are decided in precomputation; here one session a day at most,
-    and a session never overlaps a meeting of the client's group."""
+    """R2: busy hours are decided in precomputation, and sessions fall on different
+    days by construction (see ClientSessions); here a session never overlaps a
+    meeting of the client's group."""
     for client_id in v.placed_clients():
-        by_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        for s in v.sessions_of_client(client_id):
-            by_day[s.day].append(s.present)
-        for lits in by_day.values():
-            _at_most_one(model, lits, enforce)
-        groups = v.groups_of(client_id)
-        for s in v.sessions_of_client(client_id):
-            for x, allowed in _allowed_starts(s, groups, facts):
-                if not allowed:
-                    model.add_bool_or([~x, ~s.present]).only_enforce_if(enforce)
-                else:
-                    model.add_linear_expression_in_domain(
-                        s.start, cp_model.Domain.from_values(allowed)
-                    ).only_enforce_if([x, s.present, *enforce])
-
-
-def _allowed_starts(
-    s: DaySession, groups: list[tuple[str, cp_model.IntVar]], facts: Facts
-) -> list[tuple[cp_model.IntVar, list[int]]]:
-    """For each group with a meeting that some start of ``s`` overlaps: the starts left."""
-    out = []
-    for group_id, x in groups:
-        meetings = facts.meetings[group_id]
-        allowed = [
-            start
-            for start in s.starts
-            if not any(spans_overlap((start, start + s.length), m) for m in meetings)
-        ]
-        if len(allowed) < len(s.starts):
-            out.append((x, allowed))
-    return out
+        sessions = v.sessions(client_id)
+        if sessions is None:
+            continue
+        for group_id, x in v.groups_of(client_id):
+            meetings = facts.meetings[group_id]
+            allowed = [
+                start
+                for start in sessions.domain
+                if not any(spans_overlap((start, start + sessions.length), m) for m in meetings)
+            ]
+            if len(allowed) == len(sessions.domain):
+                continue
+            if not allowed:
+                model.add_bool_or([~x]).only_enforce_if(enforce)
+                continue
+            for start in sessions.starts:
+                model.add_linear_expression_in_domain(
+                    start, cp_model.Domain.from_values(allowed)
+                ).only_enforce_if([x, *enforce])
 
 
 def r3_group_size(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: Enforce) -> None:
@@ -133,16 +121,21 @@ def r5_primary_therapist(
 
 
 def r6_individual_sessions(model: cp_model.CpModel, v: Variables, facts: Facts) -> None:
-    """R6: exactly individual_sessions sessions, all with the primary therapist (their
-    length, grid, open hours and availability are decided in precomputation)."""
-    by_pair: dict[tuple[str, str], list[cp_model.IntVar]] = defaultdict(list)
+    """R6: exactly individual_sessions sessions when placed (by construction, see
+    ClientSessions), each at a start the primary therapist can offer (their length,
+    grid, open hours and availability are decided in precomputation)."""
     for client_id in v.placed_clients():
-        for s in v.sessions_of_client(client_id):
-            by_pair[s.client, s.therapist].append(s.present)
-    for client_id in v.placed_clients():
-        count = facts.clients[client_id].client.individual_sessions
+        sessions = v.sessions(client_id)
+        if sessions is None:
+            continue
+        cf = facts.clients[client_id]
         for therapist_id, y in v.therapists_of(client_id):
-            model.add(sum(by_pair.get((client_id, therapist_id), [])) == count * y)
+            offered = cf.starts[therapist_id]
+            if len(offered) == len(sessions.domain):
+                continue
+            domain = cp_model.Domain.from_values(offered)
+            for start in sessions.starts:
+                model.add_linear_expression_in_domain(start, domain).only_enforce_if(y)
 
 
 def r7_no_double_booking(
@@ -150,60 +143,86 @@ def r7_no_double_booking(
 ) -> None:
     """R7: a therapist's facilitated meetings and sessions do not overlap.
 
-    One no-overlap constraint per therapist and day over the optional session
-    intervals and the optional meetings of the groups they may lead, plus the
-    redundant energy bound (minutes booked <= minutes available) for the LP.
+    One no-overlap constraint per therapist over the week: a session interval per
+    (client, session) present when the therapist is the client's primary, and a
+    meeting interval per meeting of each group they may lead, present when they
+    lead it; plus the redundant energy bound (minutes booked <= minutes available)
+    for the LP. In explain mode every interval is present only when the rule's
+    literal also holds, which switches the whole rule off with one literal.
     """
     for therapist in facts.instance.therapists:
-        by_day: dict[int, list[tuple[int, cp_model.IntVar, cp_model.IntervalVar]]] = defaultdict(
-            list
-        )
+        items: list[tuple[int, cp_model.IntVar, cp_model.IntervalVar]] = []
+
+        def presence(lit: cp_model.IntVar, name: str) -> cp_model.IntVar:
+            if not enforce:
+                return lit
+            both = model.new_bool_var(f"r7[{name}]")
+            model.add_bool_and([lit, *enforce]).only_enforce_if(both)
+            model.add_bool_or([~lit, *[~e for e in enforce], both])
+            return both
+
         for group_id, f in v.groups_facilitated_by(therapist.id):
             for lo, hi in facts.meetings[group_id]:
+                name = f"meeting[{therapist.id},{group_id},{lo}]"
+                present = presence(f, name)
                 interval = model.new_optional_fixed_size_interval_var(
-                    lo, hi - lo, f, f"meeting[{therapist.id},{group_id},{lo}]"
+                    lo, hi - lo, present, name
                 )
-                by_day[lo // MINUTES_PER_DAY].append((hi - lo, f, interval))
-        for s in v.sessions_of_therapist(therapist.id):
-            by_day[s.day].append((s.length, s.present, s.interval))
-        available = facts.availability[therapist.id]
-        for day, items in by_day.items():
-            if len(items) <= 1:
+                items.append((hi - lo, f, interval))
+        for client_id, y in v.caseload_of(therapist.id):
+            sessions = v.sessions(client_id)
+            if sessions is None:
                 continue
-            if enforce:
-                # Explain mode: a no-overlap takes no enforcement literal; use the
-                # pairwise disjunctive form, enforced by the rule's literal.
-                _pairwise_no_overlap(model, items, enforce)
-                continue
-            model.add_no_overlap([interval for _, _, interval in items])
-            lo, hi = day * MINUTES_PER_DAY, (day + 1) * MINUTES_PER_DAY
-            minutes = sum(min(b, hi) - max(a, lo) for a, b in available if a < hi and b > lo)
-            if sum(length for length, _, _ in items) > minutes:
-                model.add(sum(length * lit for length, lit, _ in items) <= minutes)
-
-
-def _pairwise_no_overlap(
-    model: cp_model.CpModel,
-    items: list[tuple[int, cp_model.IntVar, cp_model.IntervalVar]],
-    enforce: Enforce,
-) -> None:
-    for i, (_, lit_a, a) in enumerate(items):
-        for _, lit_b, b in items[i + 1 :]:
-            before = model.new_bool_var("")
-            model.add(cp_model.LinearExpr.sum([a.end_expr()]) <= b.start_expr()).only_enforce_if(
-                [before, lit_a, lit_b, *enforce]
-            )
-            model.add(cp_model.LinearExpr.sum([b.end_expr()]) <= a.start_expr()).only_enforce_if(
-                [~before, lit_a, lit_b, *enforce]
-            )
+            for i, start in enumerate(sessions.starts):
+                name = f"session[{client_id},{therapist.id},{i}]"
+                present = presence(y, name)
+                interval = model.new_optional_fixed_size_interval_var(
+                    start, sessions.length, present, name
+                )
+                items.append((sessions.length, y, interval))
+        led = v.groups_facilitated_by(therapist.id)
+        for clique in _simultaneous(facts, [g for g, _ in led]):
+            # Redundant with the no-overlap, for the LP: one group at a time.
+            _at_most_one(model, [f for g, f in led if g in clique], enforce)
+        if len(items) <= 1:
+            continue
+        model.add_no_overlap([interval for _, _, interval in items])
+        available = sum(hi - lo for lo, hi in facts.availability[therapist.id])
+        if not enforce and sum(length for length, _, _ in items) > available:
+            model.add(sum(length * lit for length, lit, _ in items) <= available)
 
 
 def r8_rooms(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: Enforce) -> None:
-    """R8: two groups in one room with overlapping meetings do not both run."""
-    for a, b in facts.room_conflicts:
-        ra, rb = v.runs(a), v.runs(b)
-        if ra is not None and rb is not None:
-            model.add(ra + rb <= 1).only_enforce_if(enforce)
+    """R8: two groups in one room with overlapping meetings do not both run.
+
+    Stated as one constraint per room and moment at which meetings begin: of
+    the groups meeting in the room at that moment, at most one runs. (Two
+    overlapping meetings share the moment the later one begins, so this says
+    exactly R8, with the stronger linear relaxation of cliques.)
+    """
+    by_room: dict[str, list[str]] = defaultdict(list)
+    for group_id in v.running_groups():
+        room = facts.instance.group(group_id).room
+        if room is not None:
+            by_room[room].append(group_id)
+    for group_ids in by_room.values():
+        for clique in _simultaneous(facts, group_ids):
+            lits = [v.runs(g) for g in clique]
+            _at_most_one(model, [x for x in lits if x is not None], enforce)
+
+
+def _simultaneous(facts: Facts, group_ids: list[str]) -> list[list[str]]:
+    """For each moment at which one of the groups begins a meeting: the groups
+    meeting at that moment, when there are two or more (distinct sets only)."""
+    moments = sorted({lo for g in group_ids for lo, _ in facts.meetings[g]})
+    cliques: dict[tuple[str, ...], None] = {}
+    for moment in moments:
+        clique = tuple(
+            g for g in group_ids if any(lo <= moment < hi for lo, hi in facts.meetings[g])
+        )
+        if len(clique) > 1:
+            cliques[clique] = None
+    return [list(c) for c in cliques]
 
 
 def r9_keep_apart(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: Enforce) -> None:

@@ -13,28 +13,35 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from solver.instance import MINUTES_PER_DAY
-from solver.precompute import Facts
-
-SessionKey = tuple[str, str, int]
-"""(client id, therapist id, day index) of one possible individual session."""
+from solver.precompute import ClientFacts, Facts
 
 
 @dataclass(frozen=True)
-class DaySession:
-    """A possible session of a client with a therapist on one day.
+class ClientSessions:
+    """The individual sessions of one client, with whichever therapist is primary.
 
-    ``present`` is 1 when it takes place; ``start`` (week minutes) then takes
-    one of ``starts``; ``interval`` is the optional interval of the session.
+    Session ``i`` starts at ``starts[i]`` (week minutes); ``on_day[i][d]`` is 1
+    exactly when the client is placed and session ``i`` is on day ``d``. Sessions
+    are numbered in day order (day of ``i`` < day of ``i + 1``), which says that
+    they fall on different days and removes their interchangeability. A session
+    with therapist ``t`` is the optional interval ``[starts[i], + length)``
+    present when ``t`` is the primary therapist; its start then lies in that
+    therapist's ``facts.clients[client].starts[t]``.
     """
 
     client: str
-    therapist: str
-    day: int
     length: int
-    starts: tuple[int, ...]
-    present: cp_model.IntVar
-    start: cp_model.IntVar
-    interval: cp_model.IntervalVar
+    domain: tuple[int, ...]
+    starts: tuple[cp_model.IntVar, ...]
+    on_day: tuple[dict[int, cp_model.IntVar], ...]
+
+    def days(self) -> dict[int, list[cp_model.IntVar]]:
+        """Day -> the literals of the sessions that may fall on it."""
+        out: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for by_day in self.on_day:
+            for day, lit in by_day.items():
+                out[day].append(lit)
+        return dict(sorted(out.items()))
 
 
 class Variables:
@@ -46,9 +53,7 @@ class Variables:
         self._facilitates: dict[tuple[str, str], cp_model.IntVar] = {}
         self._primary: dict[tuple[str, str], cp_model.IntVar] = {}
         self._placed: dict[str, cp_model.IntVar] = {}
-        self._session: dict[SessionKey, DaySession] = {}
-        self._sessions_of_client: dict[str, list[DaySession]] = defaultdict(list)
-        self._sessions_of_therapist: dict[str, list[DaySession]] = defaultdict(list)
+        self._sessions: dict[str, ClientSessions] = {}
 
         for client_id, cf in facts.clients.items():
             if not cf.placeable:
@@ -62,31 +67,9 @@ class Variables:
                 self._primary[client_id, therapist_id] = model.new_bool_var(
                     f"primary[{client_id},{therapist_id}]"
                 )
-                by_day: dict[int, list[int]] = defaultdict(list)
-                for start in cf.starts.get(therapist_id, []):
-                    by_day[start // MINUTES_PER_DAY].append(start)
-                for day, starts in sorted(by_day.items()):
-                    name = f"{client_id},{therapist_id},{day}"
-                    present = model.new_bool_var(f"session[{name}]")
-                    start_var = model.new_int_var_from_domain(
-                        cp_model.Domain.from_values(starts), f"session_start[{name}]"
-                    )
-                    interval = model.new_optional_fixed_size_interval_var(
-                        start_var, cf.session_minutes, present, f"session_interval[{name}]"
-                    )
-                    session = DaySession(
-                        client_id,
-                        therapist_id,
-                        day,
-                        cf.session_minutes,
-                        tuple(starts),
-                        present,
-                        start_var,
-                        interval,
-                    )
-                    self._session[client_id, therapist_id, day] = session
-                    self._sessions_of_client[client_id].append(session)
-                    self._sessions_of_therapist[therapist_id].append(session)
+            sessions = _client_sessions(model, cf.client.id, cf, self._placed[client_id])
+            if sessions is not None:
+                self._sessions[client_id] = sessions
         self._groups_of: dict[str, list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
         self._members_of: dict[str, list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
         for (c, g), v in self._assign.items():
@@ -171,14 +154,41 @@ class Variables:
         """(client id, variable) for each client the therapist may take on."""
         return self._caseload_of.get(therapist_id, [])
 
-    def session(self, client_id: str, therapist_id: str, day: int) -> DaySession | None:
-        """The possible session of a client with a therapist on a day."""
-        return self._session.get((client_id, therapist_id, day))
+    def sessions(self, client_id: str) -> ClientSessions | None:
+        """The client's sessions; None when the client has none (or is never placed)."""
+        return self._sessions.get(client_id)
 
-    def sessions_of_client(self, client_id: str) -> list[DaySession]:
-        """Possible sessions of the client, with any therapist, any day."""
-        return self._sessions_of_client.get(client_id, [])
 
-    def sessions_of_therapist(self, therapist_id: str) -> list[DaySession]:
-        """Possible sessions the therapist could hold."""
-        return self._sessions_of_therapist.get(therapist_id, [])
+def _client_sessions(
+    model: cp_model.CpModel, client_id: str, cf: ClientFacts, placed: cp_model.IntVar
+) -> ClientSessions | None:
+    count = cf.client.individual_sessions
+    if count == 0 or not cf.starts:
+        return None
+    domain = sorted({s for starts in cf.starts.values() for s in starts})
+    days = sorted({s // MINUTES_PER_DAY for s in domain})
+    starts = []
+    on_day = []
+    for i in range(count):
+        # Session i has i sessions on earlier days and count - 1 - i on later ones.
+        usable = days[i : len(days) - (count - 1 - i)]
+        values = [s for s in domain if s // MINUTES_PER_DAY in usable]
+        start = model.new_int_var_from_domain(
+            cp_model.Domain.from_values(values), f"session_start[{client_id},{i}]"
+        )
+        by_day = {d: model.new_bool_var(f"session_day[{client_id},{i},{d}]") for d in usable}
+        model.add(sum(by_day.values()) == placed)
+        for d, lit in by_day.items():
+            lo = d * MINUTES_PER_DAY
+            model.add_linear_constraint(start, lo, lo + MINUTES_PER_DAY - 1).only_enforce_if(lit)
+        starts.append(start)
+        on_day.append(by_day)
+    for i in range(count - 1):
+        # Later sessions on later days (only binding when placed; otherwise all days are 0).
+        model.add(
+            sum(d * lit for d, lit in on_day[i + 1].items())
+            >= sum(d * lit for d, lit in on_day[i].items()) + placed
+        )
+    return ClientSessions(
+        client_id, cf.session_minutes, tuple(domain), tuple(starts), tuple(on_day)
+    )
