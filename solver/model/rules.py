@@ -165,9 +165,7 @@ def r7_no_double_booking(
             for lo, hi in facts.meetings[group_id]:
                 name = f"meeting[{therapist.id},{group_id},{lo}]"
                 present = presence(f, name)
-                interval = model.new_optional_fixed_size_interval_var(
-                    lo, hi - lo, present, name
-                )
+                interval = model.new_optional_fixed_size_interval_var(lo, hi - lo, present, name)
                 items.append((hi - lo, f, interval))
         for client_id, y in v.caseload_of(therapist.id):
             sessions = v.sessions(client_id)
