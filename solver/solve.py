@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 
 from solver.greedy import greedy_roster
 from solver.instance import MINUTES_PER_DAY, Instance
+from solver.large import restrict, static_bound
 from solver.model import RosterModel, build_model
 from solver.precompute import Facts, derive_facts, interval_at, span
 from solver.reasons import unassigned_reasons
@@ -194,7 +195,11 @@ def solve_detailed(
     recorder = _Recorder(start, on_progress)
     if warm.status == "feasible" and warm.objective is not None:
         recorder.warm_start(warm.objective)
-    built = build_model(facts, previous)
+    # A regional week keeps a few therapists per client: valid rosters, no proof.
+    model_facts, restricted = restrict(
+        facts, [r for r in (previous, warm) if r is not None and r.objective is not None]
+    )
+    built = build_model(model_facts, previous)
     build_seconds = time.perf_counter() - start
     proto = built.model.proto
     log.info(
@@ -217,6 +222,9 @@ def solve_detailed(
     _tune(params)
     code = solver.solve(built.model, recorder)
     elapsed = time.perf_counter() - start
+    if restricted and code in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+        # Proofs about the smaller model say nothing about the week.
+        code = cp_model.FEASIBLE if code == cp_model.OPTIMAL else cp_model.UNKNOWN
 
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         status: Status = "optimal" if code == cp_model.OPTIMAL else "feasible"
@@ -229,6 +237,8 @@ def solve_detailed(
             and warm.objective < roster.objective
         ):
             roster = _warm_result(warm, solver, start)
+        if restricted:
+            roster = _with_static_bound(roster, facts)
     elif code == cp_model.INFEASIBLE:
         from solver.model.core import explain_infeasibility
 
@@ -239,6 +249,8 @@ def solve_detailed(
     elif warm.status == "feasible" and warm.objective is not None:
         # No roster found by the search in time: the warm start is valid, keep it.
         roster = _warm_result(warm, solver, start)
+        if restricted:
+            roster = _with_static_bound(roster, facts)
     else:
         # Only with pins: without them the greedy roster is always valid (see above).
         roster = _empty_roster(
@@ -278,6 +290,16 @@ def _warm_result(warm: Roster, solver: cp_model.CpSolver, start: float) -> Roste
             "best_bound": _rounded_bound(solver, warm.objective),
             "solve_seconds": round(time.perf_counter() - start, 3),
         }
+    )
+
+
+def _with_static_bound(roster: Roster, facts: Facts) -> Roster:
+    """A roster of the smaller model of a large week, with the week's static bound
+    (optimal only if it reaches that bound)."""
+    bound = static_bound(facts)
+    optimal = roster.objective == bound
+    return roster.model_copy(
+        update={"status": "optimal" if optimal else "feasible", "best_bound": bound}
     )
 
 

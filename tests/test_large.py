@@ -1,0 +1,57 @@
+"""Large weeks: the smaller model keeps few therapists per client, stays valid, claims no proof."""
+
+from __future__ import annotations
+
+import pytest
+
+from solver import large
+from solver.check import check
+from solver.greedy import greedy_roster
+from solver.precompute import derive_facts
+from solver.solve import solve
+from tests.helpers_solve import moderate_week
+
+
+def test_a_small_week_is_not_restricted() -> None:
+    facts = derive_facts(moderate_week(40))
+    same, restricted = large.restrict(facts, [])
+    assert not restricted and same is facts
+
+
+def test_restrict_keeps_pinned_chosen_and_preferred_therapists(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(large, "PAIR_LIMIT", 10)
+    instance = moderate_week(40)
+    facts = derive_facts(instance)
+    warm = greedy_roster(instance)
+    smaller, restricted = large.restrict(facts, [warm])
+    assert restricted
+    for p in warm.clients:
+        assert p.therapist in smaller.clients[p.id].therapists
+    for client_id, cf in smaller.clients.items():
+        full = facts.clients[client_id]
+        assert set(cf.therapists) <= set(full.therapists)
+        pinned_chosen_preferred = 2 + len(cf.client.preferred_therapists)
+        assert len(cf.therapists) <= max(large.MIN_PER_CLIENT, pinned_chosen_preferred)
+        assert set(cf.starts) == set(cf.therapists)
+        for t in cf.client.preferred_therapists:
+            if t in full.therapists:
+                assert t in cf.therapists
+
+
+def test_a_restricted_solve_is_valid_and_claims_only_the_static_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(large, "PAIR_LIMIT", 10)
+    instance = moderate_week(60)
+    roster = solve(instance, time_limit=10, workers=1, seed=0)
+    report = check(instance, roster)
+    assert report.ok, report.lines()
+    assert roster.objective == report.objective
+    bound = large.static_bound(derive_facts(instance))
+    assert roster.best_bound == bound
+    assert roster.status == ("optimal" if roster.objective == bound else "feasible")
+    greedy = greedy_roster(instance)
+    assert greedy.objective is not None and roster.objective is not None
+    assert roster.objective <= greedy.objective
