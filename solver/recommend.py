@@ -43,10 +43,12 @@ class Option:
 
     def describe(self) -> str:
         """One line: where, with whom, when, and what it costs."""
-        when = ", ".join(f"{s.day} {s.start}" for s in self.sessions) or "no sessions"
+        when = "sessions " + ", ".join(f"{s.day} {s.start}" for s in self.sessions)
+        if not self.sessions:
+            when = "no individual sessions"
         costs = "; ".join(self.costs) if self.costs else "no extra cost"
         return (
-            f"{self.client} in {self.group} with {self.therapist} (sessions {when}): "
+            f"{self.client} in {self.group} with {self.therapist} ({when}): "
             f"objective {self.objective_change:+d} ({costs})"
         )
 

@@ -199,7 +199,9 @@ def solve_detailed(
     model_facts, restricted = restrict(
         facts, [r for r in (previous, warm) if r is not None and r.objective is not None]
     )
-    built = build_model(model_facts, previous)
+    week_bound = static_bound(facts)
+    facts = model_facts  # on a large week, frees the starts of the dropped pairs
+    built = build_model(facts, previous)
     build_seconds = time.perf_counter() - start
     proto = built.model.proto
     log.info(
@@ -238,7 +240,7 @@ def solve_detailed(
         ):
             roster = _warm_result(warm, solver, start)
         if restricted:
-            roster = _with_static_bound(roster, facts)
+            roster = _with_static_bound(roster, week_bound)
     elif code == cp_model.INFEASIBLE:
         from solver.model.core import explain_infeasibility
 
@@ -250,7 +252,7 @@ def solve_detailed(
         # No roster found by the search in time: the warm start is valid, keep it.
         roster = _warm_result(warm, solver, start)
         if restricted:
-            roster = _with_static_bound(roster, facts)
+            roster = _with_static_bound(roster, week_bound)
     else:
         # Only with pins: without them the greedy roster is always valid (see above).
         roster = _empty_roster(
@@ -293,10 +295,9 @@ def _warm_result(warm: Roster, solver: cp_model.CpSolver, start: float) -> Roste
     )
 
 
-def _with_static_bound(roster: Roster, facts: Facts) -> Roster:
+def _with_static_bound(roster: Roster, bound: int) -> Roster:
     """A roster of the smaller model of a large week, with the week's static bound
     (optimal only if it reaches that bound)."""
-    bound = static_bound(facts)
     optimal = roster.objective == bound
     return roster.model_copy(
         update={"status": "optimal" if optimal else "feasible", "best_bound": bound}
