@@ -22,6 +22,8 @@ def test_restrict_keeps_pinned_chosen_and_preferred_therapists(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(large, "PAIR_LIMIT", 10)
+    monkeypatch.setattr(large, "GROUP_PAIR_LIMIT", 10)
+    monkeypatch.setattr(large, "MIN_GROUPS_PER_CLIENT", 2)
     instance = moderate_week(40)
     facts = derive_facts(instance)
     warm = greedy_roster(instance)
@@ -29,9 +31,15 @@ def test_restrict_keeps_pinned_chosen_and_preferred_therapists(
     assert restricted
     for p in warm.clients:
         assert p.therapist in smaller.clients[p.id].therapists
+        assert p.group in smaller.clients[p.id].groups
+    assert any(
+        len(smaller.clients[c].groups) < len(facts.clients[c].groups) for c in facts.clients
+    )
     for client_id, cf in smaller.clients.items():
         full = facts.clients[client_id]
         assert set(cf.therapists) <= set(full.therapists)
+        assert set(cf.groups) <= set(full.groups)
+        assert len(cf.groups) == min(len(full.groups), 2)  # pinned/greedy's first, then best
         pinned_chosen_preferred = 2 + len(cf.client.preferred_therapists)
         assert len(cf.therapists) <= max(large.MIN_PER_CLIENT, pinned_chosen_preferred)
         assert set(cf.starts) == set(cf.therapists)
@@ -44,6 +52,7 @@ def test_a_restricted_solve_is_valid_and_claims_only_the_static_bound(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(large, "PAIR_LIMIT", 10)
+    monkeypatch.setattr(large, "GROUP_PAIR_LIMIT", 10)
     instance = moderate_week(60)
     roster = solve(instance, time_limit=10, workers=1, seed=0)
     report = check(instance, roster)
