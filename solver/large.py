@@ -10,7 +10,8 @@ and preferred ones, the one the greedy roster chose, then groups of the
 preferred shift, then the least contested. Every roster of the
 smaller model is a valid roster of the week (options were only removed), but
 its optimum and bound are not the week's: a solve on it reports ``feasible``
-with the week's static bound (see :func:`static_bound`), never ``optimal``.
+with the week's static bound (see :func:`static_bound`), and ``optimal`` only
+when the roster reaches that bound.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 from solver.precompute import Facts
 from solver.roster import Roster
 
-__all__ = ["PAIR_LIMIT", "restrict", "static_bound"]
+__all__ = ["GROUP_PAIR_LIMIT", "PAIR_LIMIT", "restrict", "static_bound"]
 
 log = logging.getLogger(__name__)
 
