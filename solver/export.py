@@ -15,7 +15,6 @@ Everything names people by their ids only: the format holds no personal data.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
 import logging
@@ -31,7 +30,7 @@ from solver.errors import InputError, Problem
 from solver.extras import require_extra
 from solver.instance import DAYS, Instance
 from solver.roster import Roster
-from solver.spreadsheet import format_intervals
+from solver.spreadsheet import add_table_sheet, format_intervals, write_csv_table
 
 __all__ = ["FORMATS", "export_roster", "next_monday"]
 
@@ -369,27 +368,10 @@ def _tables(instance: Instance, roster: Roster) -> dict[str, _Table]:
 
 def _write_xlsx(tables: dict[str, _Table], path: Path) -> list[Path]:
     openpyxl = require_extra("openpyxl", "writing .xlsx workbooks")
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     for name, (header, rows) in tables.items():
-        sheet = workbook.create_sheet(name)
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for row_cells in sheet.iter_rows(min_row=2):
-            for cell in row_cells:
-                if isinstance(cell.value, str):
-                    # openpyxl would store text starting with '=' as a formula.
-                    cell.data_type = "s"
-        for j, column in enumerate(sheet.iter_cols(), start=1):
-            width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
-            sheet.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 80)
+        add_table_sheet(workbook, name, [header, *rows], max_width=80)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return [path]
@@ -400,11 +382,7 @@ def _write_csv(tables: dict[str, _Table], folder: Path) -> list[Path]:
     written = []
     for name, (header, rows) in tables.items():
         path = folder / f"{name}.csv"
-        # The byte order mark lets Excel open non-ASCII text correctly.
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(["" if v is None else v for v in row] for row in rows)
+        write_csv_table(path, [header, *rows])
         written.append(path)
     return written
 

@@ -1050,7 +1050,7 @@ def _readme_rows() -> list[list[str]]:
 
 def _write_xlsx(tables: Mapping[SheetName, list[list[Any]]], path: Path) -> None:
     openpyxl = require_extra("openpyxl", "writing .xlsx workbooks")
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
 
     workbook = openpyxl.Workbook()
     readme = workbook.active
@@ -1064,21 +1064,7 @@ def _write_xlsx(tables: Mapping[SheetName, list[list[Any]]], path: Path) -> None
     for cell in readme[5]:
         cell.font = Font(bold=True)
     for name, rows in tables.items():
-        sheet = workbook.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, str):
-                    # openpyxl would store text starting with '=' as a formula.
-                    cell.data_type = "s"
-                    cell.alignment = Alignment(vertical="top")
-        for j, column_cells in enumerate(sheet.iter_cols(), start=0):
-            width = max(len(str(c.value)) if c.value is not None else 0 for c in column_cells)
-            sheet.column_dimensions[_column_letter(j)].width = min(max(width + 2, 8), 60)
+        add_table_sheet(workbook, name, rows, max_width=60, align_top=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
 
@@ -1086,11 +1072,45 @@ def _write_xlsx(tables: Mapping[SheetName, list[list[Any]]], path: Path) -> None
 def _write_csv_folder(tables: Mapping[SheetName, list[list[Any]]], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():
-        # The byte order mark lets Excel open non-ASCII text correctly.
-        with (folder / f"{name}.csv").open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            for row in rows:
-                writer.writerow("" if cell is None else cell for cell in row)
+        write_csv_table(folder / f"{name}.csv", rows)
+
+
+def add_table_sheet(
+    workbook: Any,
+    name: str,
+    rows: Iterable[Sequence[Any]],
+    *,
+    max_width: int,
+    align_top: bool = False,
+) -> None:
+    """Append a sheet of ``rows`` to an openpyxl workbook: the first row a bold, frozen
+    header, text kept as text (never a formula), columns as wide as their longest value
+    up to ``max_width``. Shared by the instance workbook and the roster export."""
+    from openpyxl.styles import Alignment, Font
+
+    sheet = workbook.create_sheet(name)
+    for row in rows:
+        sheet.append(list(row))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row_cells in sheet.iter_rows(min_row=2):
+        for cell in row_cells:
+            if isinstance(cell.value, str):
+                # openpyxl would store text starting with '=' as a formula.
+                cell.data_type = "s"
+                if align_top:
+                    cell.alignment = Alignment(vertical="top")
+    for j, column_cells in enumerate(sheet.iter_cols()):
+        width = max(len(str(c.value)) if c.value is not None else 0 for c in column_cells)
+        sheet.column_dimensions[_column_letter(j)].width = min(max(width + 2, 8), max_width)
+
+
+def write_csv_table(path: Path, rows: Iterable[Sequence[Any]]) -> None:
+    """Write rows as CSV (None as empty), with a byte order mark so that Excel reads
+    non-ASCII text correctly."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(["" if v is None else v for v in row] for row in rows)
 
 
 def write_workbook(instance: Instance, target: str | Path) -> None:
