@@ -16,7 +16,7 @@ from typing import Any
 
 from solver.check import check
 from solver.instance import WEIGHT_KEYS, Instance, parse_instance
-from solver.roster import Roster, parse_roster
+from solver.roster import Roster, Unassigned, parse_roster
 from solver.solve import solve
 
 Doc = dict[str, Any]
@@ -272,3 +272,43 @@ def moderate_week(n_clients: int, seed: int = 0) -> Instance:
             "clients": clients,
         }
     )
+
+
+def with_placed(
+    instance: Instance,
+    roster: Roster,
+    placed: set[str],
+    *,
+    reason: str,
+    previous: Roster | None = None,
+) -> Roster:
+    """The roster with only the ``placed`` clients it places, priced by the checker.
+
+    Groups lose the others (and drop out when empty); every other client of the
+    instance is unassigned, keeping an earlier reason, else with ``reason``.
+    """
+    groups = []
+    for g in roster.groups:
+        members = [c for c in g.clients if c in placed]
+        if members:
+            groups.append(g.model_copy(update={"clients": members}))
+    clients = [p for p in roster.clients if p.id in placed]
+    kept = {p.id for p in clients}
+    earlier = {u.id: u for u in roster.unassigned}
+    unassigned = [u for u in roster.unassigned if u.id not in kept and instance.has_client(u.id)]
+    unassigned += [
+        Unassigned(id=c.id, reasons=[reason])
+        for c in instance.clients
+        if c.id not in kept and c.id not in earlier
+    ]
+    out = roster.model_copy(
+        update={
+            "status": "feasible",
+            "best_bound": None,
+            "groups": groups,
+            "clients": clients,
+            "unassigned": unassigned,
+        }
+    )
+    report = check(instance, out, previous=previous)
+    return out.model_copy(update={"penalties": report.penalties, "objective": report.objective})

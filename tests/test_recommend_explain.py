@@ -13,8 +13,9 @@ from solver.explain import penalty_breakdown, what_would_it_take
 from solver.greedy import greedy_roster
 from solver.instance import Instance, load_instance, parse_instance
 from solver.recommend import recommend
-from solver.roster import Roster, Unassigned
+from solver.roster import Roster
 from solver.solve import solve
+from tests.helpers_solve import with_placed
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"
 
@@ -27,22 +28,8 @@ def _solved(instance: Instance) -> Roster:
 
 def _unplace(instance: Instance, roster: Roster, client_id: str) -> Roster:
     """The roster with one client taken out, its numbers recomputed by the checker."""
-    groups = []
-    for g in roster.groups:
-        members = [c for c in g.clients if c != client_id]
-        if members:
-            groups.append(g.model_copy(update={"clients": members}))
-    out = roster.model_copy(
-        update={
-            "status": "feasible",
-            "best_bound": None,
-            "groups": groups,
-            "clients": [p for p in roster.clients if p.id != client_id],
-            "unassigned": [*roster.unassigned, Unassigned(id=client_id, reasons=["taken out"])],
-        }
-    )
-    report = check(instance, out)
-    return out.model_copy(update={"penalties": report.penalties, "objective": report.objective})
+    placed = {p.id for p in roster.clients} - {client_id}
+    return with_placed(instance, roster, placed, reason="taken out")
 
 
 def test_recommend_options_are_valid_and_priced_exactly() -> None:

@@ -15,8 +15,8 @@ from benchmarks.generate import generate, perturb
 from solver.check import check
 from solver.diff import diff
 from solver.instance import Instance, parse_instance
-from solver.roster import Roster, Unassigned
-from tests.helpers_solve import solve_optimal
+from solver.roster import Roster
+from tests.helpers_solve import solve_optimal, with_placed
 
 RERUN_TERMS = ("group_change", "therapist_change", "session_moved", "facilitator_change")
 
@@ -35,27 +35,8 @@ def _rerun_cost(roster: Roster) -> int:
 def _kept(instance: Instance, previous: Roster) -> Roster:
     """The previous roster with only the clients the instance still has, new ones unassigned:
     a valid roster after a discharge or an intake, priced by the checker."""
-    known = {c.id for c in instance.clients}
-    clients = [p for p in previous.clients if p.id in known]
-    placed = {p.id for p in clients}
-    groups = []
-    for g in previous.groups:
-        members = [c for c in g.clients if c in placed]
-        if members:
-            groups.append(g.model_copy(update={"clients": members}))
-    out = previous.model_copy(
-        update={
-            "status": "feasible",
-            "best_bound": None,
-            "groups": groups,
-            "clients": clients,
-            "unassigned": [
-                Unassigned(id=c.id, reasons=["new"]) for c in instance.clients if c.id not in placed
-            ],
-        }
-    )
-    report = check(instance, out, previous=previous)
-    return out.model_copy(update={"penalties": report.penalties, "objective": report.objective})
+    staying = {c.id for c in instance.clients}
+    return with_placed(instance, previous, staying, reason="new", previous=previous)
 
 
 @pytest.mark.parametrize("change", ["discharge", "intake", "therapist_off", "shift_change"])
