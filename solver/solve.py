@@ -199,7 +199,7 @@ def solve_detailed(
     model_facts, restricted = restrict(
         facts, [r for r in (previous, warm) if r is not None and r.objective is not None]
     )
-    week_bound = static_bound(facts)
+    week_bound = static_bound(facts) if restricted else 0
     facts = model_facts  # on a large week, frees the starts of the dropped pairs
     built = build_model(facts, previous)
     build_seconds = time.perf_counter() - start
@@ -239,8 +239,6 @@ def solve_detailed(
             and warm.objective < roster.objective
         ):
             roster = _warm_result(warm, solver, start)
-        if restricted:
-            roster = _with_static_bound(roster, week_bound)
     elif code == cp_model.INFEASIBLE:
         from solver.model.core import explain_infeasibility
 
@@ -251,8 +249,6 @@ def solve_detailed(
     elif warm.status == "feasible" and warm.objective is not None:
         # No roster found by the search in time: the warm start is valid, keep it.
         roster = _warm_result(warm, solver, start)
-        if restricted:
-            roster = _with_static_bound(roster, week_bound)
     else:
         # Only with pins: without them the greedy roster is always valid (see above).
         roster = _empty_roster(
@@ -264,6 +260,8 @@ def solve_detailed(
             ],
             start,
         )
+    if restricted and roster.objective is not None:
+        roster = _with_static_bound(roster, week_bound)
     stats = SolveStats(
         build_seconds=build_seconds,
         first_solution_seconds=recorder.first,
