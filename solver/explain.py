@@ -30,6 +30,7 @@ from solver.model import Variables, build_model
 from solver.precompute import (
     ClientFacts,
     Facts,
+    StartSets,
     derive_facts,
     fmt_span,
     interval_at,
@@ -354,9 +355,11 @@ def _therapist_time_wanted(
     if client.individual_sessions == 0 or not cf.groups:
         return []
     minutes = cf.session_minutes
-    step = instance.program.slot_minutes
+    grid = StartSets(instance.program.slot_minutes)
     busy = [span(b) for b in client.busy]
-    open_hours = merged(instance.program.open_hours)
+    client_free = grid.within(merged(instance.program.open_hours), minutes) - grid.touching(
+        busy, minutes
+    )
     group_days = {lo // MINUTES_PER_DAY for g in cf.groups for lo, _ in context.facts.meetings[g]}
     days = sorted(range(len(DAYS)), key=lambda d: (d not in group_days, d))
     out = []
@@ -367,31 +370,17 @@ def _therapist_time_wanted(
             or context.caseload[therapist.id] >= therapist.max_caseload
         ):
             continue
-        obstacle = context.therapist_obstacle(cf, therapist.id)
-        if obstacle is None or "caseload" in obstacle:
-            continue
+        if context.therapist_obstacle(cf, therapist.id) is None:
+            continue  # they have time for the client already
         # Only hours they do not have yet: their own hours are free or booked already.
         taken = context.booked[therapist.id] + context.facts.availability[therapist.id]
-        slots: list[tuple[int, int]] = []
-        for day in days:
-            for lo, hi in open_hours:
-                if lo // MINUTES_PER_DAY != day:
-                    continue
-                first = -(-lo // step) * step
-                slot = next(
-                    (
-                        (start, start + minutes)
-                        for start in range(first, hi - minutes + 1, step)
-                        if not any(spans_overlap((start, start + minutes), b) for b in busy + taken)
-                    ),
-                    None,
-                )
-                if slot is not None:
-                    slots.append(slot)
-                    break
-            if len(slots) == client.individual_sessions:
-                out.append((therapist.id, slots))
-                break
+        free = sorted(client_free - grid.touching(taken, minutes))
+        earliest: dict[int, int] = {}
+        for start in free:
+            earliest.setdefault(start // MINUTES_PER_DAY, start)
+        slots = [(earliest[d], earliest[d] + minutes) for d in days if d in earliest]
+        if len(slots) >= client.individual_sessions:
+            out.append((therapist.id, slots[: client.individual_sessions]))
     return out
 
 

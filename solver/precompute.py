@@ -147,7 +147,7 @@ def derive_facts(
         for g in instance.groups
     }
     open_hours = merged(program.open_hours)
-    grid = _StartSets(program.slot_minutes)
+    grid = StartSets(program.slot_minutes)
     clients = {
         c.id: _client_facts(instance, c, meetings, facilitators, availability, open_hours, grid)
         for c in instance.clients
@@ -250,7 +250,7 @@ def _client_facts(
     facilitators: dict[str, list[str]],
     availability: dict[str, list[Span]],
     open_hours: list[Span],
-    grid: _StartSets,
+    grid: StartSets,
 ) -> ClientFacts:
     minutes = instance.session_minutes(client)
     facts = ClientFacts(client, minutes)
@@ -371,7 +371,7 @@ def _therapist_exclusion(client: Client, therapist: Therapist) -> str:
     return ""
 
 
-class _StartSets:
+class StartSets:
     """Grid session starts as sets, computed once per (spans, length) and shared.
 
     ``within(spans, minutes)``: the starts whose session lies inside one of the
@@ -411,7 +411,7 @@ class _StartSets:
 
 
 def _client_free_starts(
-    grid: _StartSets,
+    grid: StartSets,
     client: Client,
     minutes: int,
     busy: list[Span],
