@@ -6,7 +6,7 @@
 # Instances: m-normal-1, m-overload-1, m-evening-1 (30 s each) and l-normal-1 (60 s), seed 0.
 # The 2-worker runs go four at a time (8 threads on a 16-core machine); the 8- and 16-worker
 # runs go one at a time. Writes OUT_DIR/many_cores.csv (one row per instance and worker count,
-# run.py's columns plus `workers`) and OUT_DIR/many_cores.log.
+# run.py's columns plus `workers`) and OUT_DIR/many_cores.log (every run's table).
 set -euo pipefail
 out=${1:?usage: many_cores.sh OUT_DIR [PYTHON]}
 py=${2:-python3}
@@ -30,7 +30,7 @@ done
 
 one() {  # one WORKERS NAME
   "$py" "$here/benchmarks/run.py" --suite "$work/inst/$2" --time-limit "${limit[$2]}" \
-    --workers "$1" --seed 0 --out "$work/res/w$1-$2" >>"$log.w$1-$2" 2>&1
+    --workers "$1" --seed 0 --out "$work/res/w$1-$2" >>"$work/log.w$1-$2" 2>&1
 }
 
 echo "== workers 2 (four at a time)" >>"$log"
@@ -40,7 +40,7 @@ for workers in 8 16; do
   echo "== workers $workers (one at a time)" >>"$log"
   for name in m-normal-1 m-overload-1 m-evening-1 l-normal-1; do one "$workers" "$name"; done
 done
-cat "$log".w* >>"$log"
+cat "$work"/log.w* >>"$log"
 
 "$py" - "$work/res" "$out/many_cores.csv" <<'EOF'
 import csv, sys

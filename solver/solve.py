@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model_helper import CpSolverStatus
 
 from solver.greedy import greedy_roster
 from solver.instance import MINUTES_PER_DAY, Instance
@@ -126,6 +127,8 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         self.last: float | None = None
         self.best: int | None = None
         self.count = 0
+        # Large weeks: the smaller model's bound is not the week's; report this one.
+        self.week_bound: float | None = None
         self._lock = threading.Lock()
 
     def warm_start(self, objective: int) -> None:
@@ -136,7 +139,10 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         with self._lock:
             self.count += 1
         # Every penalty is >= 0, so the objective's bound is too.
-        self._report(round(self.objective_value), max(0.0, self.best_objective_bound))
+        bound = self.week_bound
+        if bound is None:
+            bound = max(0.0, self.best_objective_bound)
+        self._report(round(self.objective_value), bound)
 
     def _report(self, objective: int, bound: float) -> None:
         now = time.perf_counter() - self._start
@@ -200,6 +206,8 @@ def solve_detailed(
         facts, [r for r in (previous, warm) if r is not None and r.objective is not None]
     )
     week_bound = static_bound(facts) if restricted else 0
+    if restricted:
+        recorder.week_bound = week_bound
     facts = model_facts  # on a large week, frees the starts of the dropped pairs
     built = build_model(facts, previous)
     build_seconds = time.perf_counter() - start
@@ -215,14 +223,32 @@ def solve_detailed(
         _hint_from_roster(built, previous)
     elif warm.status == "feasible":
         _hint_from_roster(built, warm)
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.max_time_in_seconds = max(0.01, time_limit - (time.perf_counter() - start))
-    params.num_workers = workers
-    params.random_seed = seed
-    params.log_search_progress = log_search
-    _tune(params)
-    code = solver.solve(built.model, recorder)
+    deadline = start + time_limit
+    bound_phase = not restricted and workers < BOUND_PHASE_WORKERS
+    solver, code = _search(
+        built,
+        recorder,
+        seconds=(deadline - time.perf_counter()) * (SEARCH_SHARE if bound_phase else 1.0),
+        workers=workers,
+        seed=seed,
+        log_search=log_search,
+    )
+    bound: float | None = None  # when set, a proved bound above the solver's own
+    if (
+        bound_phase
+        and code in (cp_model.FEASIBLE, cp_model.UNKNOWN)
+        and deadline - time.perf_counter() > 1.0
+    ):
+        solver, code, bound = _bound_phase(
+            built,
+            recorder,
+            solver,
+            code,
+            deadline=deadline,
+            workers=workers,
+            seed=seed,
+            log_search=log_search,
+        )
     elapsed = time.perf_counter() - start
     if restricted and code in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
         # Proofs about the smaller model say nothing about the week.
@@ -230,7 +256,7 @@ def solve_detailed(
 
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         status: Status = "optimal" if code == cp_model.OPTIMAL else "feasible"
-        roster = _extract(built, solver, status, elapsed)
+        roster = _extract(built, solver, status, elapsed, bound)
         # The search may stop (time limit) on a roster worse than the warm start.
         if (
             warm.status == "feasible"
@@ -238,7 +264,7 @@ def solve_detailed(
             and roster.objective is not None
             and warm.objective < roster.objective
         ):
-            roster = _warm_result(warm, solver, start)
+            roster = _warm_result(warm, solver, start, bound)
     elif code == cp_model.INFEASIBLE:
         from solver.model.core import explain_infeasibility
 
@@ -248,7 +274,7 @@ def solve_detailed(
         )
     elif warm.status == "feasible" and warm.objective is not None:
         # No roster found by the search in time: the warm start is valid, keep it.
-        roster = _warm_result(warm, solver, start)
+        roster = _warm_result(warm, solver, start, bound)
     else:
         # Only with pins: without them the greedy roster is always valid (see above).
         roster = _empty_roster(
@@ -282,12 +308,14 @@ def solve_detailed(
     return SolveResult(roster, stats)
 
 
-def _warm_result(warm: Roster, solver: cp_model.CpSolver, start: float) -> Roster:
+def _warm_result(
+    warm: Roster, solver: cp_model.CpSolver, start: float, proved: float | None = None
+) -> Roster:
     """The greedy roster as the result, with the search's bound."""
     assert warm.objective is not None
     return warm.model_copy(
         update={
-            "best_bound": _rounded_bound(solver, warm.objective),
+            "best_bound": _rounded_bound(solver, warm.objective, proved),
             "solve_seconds": round(time.perf_counter() - start, 3),
         }
     )
@@ -300,6 +328,94 @@ def _with_static_bound(roster: Roster, bound: int) -> Roster:
     return roster.model_copy(
         update={"status": "optimal" if optimal else "feasible", "best_bound": bound}
     )
+
+
+SEARCH_SHARE = 0.85
+"""Share of the search time for the first phase when a bound phase may follow
+(the bound phase's root relaxation takes about a second on the 200-client tier)."""
+
+BOUND_PHASE_WORKERS = 8
+"""Worker counts below this get the bound phase (:func:`_bound_phase`); from 8 workers
+on, CP-SAT's own portfolio runs searches with a large LP beside the others."""
+
+
+def _search(
+    built: RosterModel,
+    recorder: _Recorder,
+    *,
+    seconds: float,
+    workers: int,
+    seed: int,
+    log_search: bool,
+    subsolvers: tuple[str, ...] = (),
+) -> tuple[cp_model.CpSolver, CpSolverStatus]:
+    """One CP-SAT search of the built model (with its hints) for ``seconds``."""
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.max_time_in_seconds = max(0.01, seconds)
+    params.num_workers = workers
+    params.random_seed = seed
+    params.log_search_progress = log_search
+    _tune(params)
+    params.subsolvers.extend(subsolvers)
+    return solver, solver.solve(built.model, recorder)
+
+
+def _bound_phase(
+    built: RosterModel,
+    recorder: _Recorder,
+    first: cp_model.CpSolver,
+    first_code: CpSolverStatus,
+    *,
+    deadline: float,
+    workers: int,
+    seed: int,
+    log_search: bool,
+) -> tuple[cp_model.CpSolver, CpSolverStatus, float]:
+    """The second phase of an unproved search on few workers: the same model, hinted
+    with the best roster so far and bounded below by the bound proved so far, searched
+    with CP-SAT's ``max_lp`` worker (every constraint's linear relaxation from the
+    start, not added lazily) in place of the default one, beside the same
+    neighbourhood searches.
+
+    Measured on the 200-client tier, 2 workers (benchmarks/README.md): the default
+    worker finds the rosters but its bound stays far below them on weeks where the
+    question is who can be placed (m-evening-1: bound 15,146 for a roster of 35,153
+    after 60 s), while ``max_lp``'s root relaxation proves 35,115 within a second of
+    its start; alone, ``max_lp`` finds worse rosters. So the first phase searches and
+    the second, short, proves. Returns the solver holding the better roster (the
+    phase's when at least as good), its status, and the better bound.
+    """
+    model = built.model
+    has_roster = first_code == cp_model.FEASIBLE
+    best = round(first.objective_value) if has_roster else None
+    proved = max(0, math.ceil(first.best_objective_bound - 1e-6))
+    if has_roster:  # else the first phase's hint (previous or greedy roster) stays
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for index in range(len(model.proto.variables)):
+            var = model.get_int_var_from_proto_index(index)
+            model.add_hint(var, first.value(var))
+    # A bound already proved is a valid constraint, and the second phase starts from it.
+    if proved > 0:
+        model.add(sum(p.weight * p.count for p in built.penalties) >= proved)
+    solver, code = _search(
+        built,
+        recorder,
+        seconds=deadline - time.perf_counter(),
+        workers=workers,
+        seed=seed,
+        log_search=log_search,
+        subsolvers=("max_lp",),
+    )
+    bound = max(proved, solver.best_objective_bound)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (
+        best is None or round(solver.objective_value) <= best
+    ):
+        return solver, code, bound
+    if best is None:  # neither phase found a roster (or, with pins, the week has none)
+        return solver, code, bound
+    # No better roster (the hint is a roster at least this good, so this is rare).
+    return first, cp_model.OPTIMAL if bound >= best else cp_model.FEASIBLE, bound
 
 
 def _tune(params: cp_model.SatParameters) -> None:
@@ -414,7 +530,11 @@ def _log_ignored_previous(instance: Instance, previous: Roster | None) -> None:
 
 
 def _extract(
-    built: RosterModel, solver: cp_model.CpSolver, status: Status, elapsed: float
+    built: RosterModel,
+    solver: cp_model.CpSolver,
+    status: Status,
+    elapsed: float,
+    proved: float | None = None,
 ) -> Roster:
     v = built.variables
     facts = built.facts
@@ -450,7 +570,7 @@ def _extract(
         amounts[p.term] += p.weight * int(solver.value(p.count))
     penalties = Penalties(**amounts)
     objective = penalties.total()
-    bound = objective if status == "optimal" else _rounded_bound(solver, objective)
+    bound = objective if status == "optimal" else _rounded_bound(solver, objective, proved)
     roster = Roster(
         format_version=1,
         status=status,
@@ -466,9 +586,14 @@ def _extract(
     return _with_reasons(instance, roster)
 
 
-def _rounded_bound(solver: cp_model.CpSolver, objective: int) -> float | None:
-    """The search's lower bound, rounded up (objectives are integers), at most ``objective``."""
+def _rounded_bound(
+    solver: cp_model.CpSolver, objective: int, proved: float | None = None
+) -> float | None:
+    """The search's lower bound (or ``proved``, a bound proved earlier, when higher),
+    rounded up (objectives are integers), at most ``objective``."""
     bound = solver.best_objective_bound
+    if proved is not None and math.isfinite(proved):
+        bound = max(bound, proved) if math.isfinite(bound) else proved
     if not math.isfinite(bound):
         return None
     return min(objective, math.ceil(bound - 1e-6))

@@ -54,13 +54,20 @@ def test_a_restricted_solve_is_valid_and_claims_only_the_static_bound(
     monkeypatch.setattr(large, "PAIR_LIMIT", 10)
     monkeypatch.setattr(large, "GROUP_PAIR_LIMIT", 10)
     instance = moderate_week(60)
-    roster = solve(instance, time_limit=10, workers=1, seed=0)
+    bounds: list[float] = []
+    roster = solve(
+        instance, time_limit=10, workers=1, seed=0, on_progress=lambda p: bounds.append(p.bound)
+    )
     report = check(instance, roster)
     assert report.ok, report.lines()
     assert roster.objective == report.objective
+    assert roster.best_bound is not None and roster.objective is not None
+    # The bound is the week's static bound, never the smaller model's (not valid for the week).
     bound = large.static_bound(derive_facts(instance))
     assert roster.best_bound == bound
     assert roster.status == ("optimal" if roster.objective == bound else "feasible")
+    # Progress lines report it too (the greedy roster's line has bound 0).
+    assert bounds and set(bounds) <= {0.0, bound}
     greedy = greedy_roster(instance)
-    assert greedy.objective is not None and roster.objective is not None
+    assert greedy.objective is not None
     assert roster.objective <= greedy.objective

@@ -8,6 +8,7 @@ callbacks, reasons for every unassigned client, and ``Roster.to_frames()``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from helpers_solve import (
     therapist,
 )
 
+import solver.solve as solve_module
 from solver.check import check
 from solver.greedy import greedy_roster
 from solver.instance import Instance, parse_instance
@@ -356,3 +358,32 @@ def test_to_frames_of_an_infeasible_roster_are_empty_with_columns() -> None:
     for name in ("groups", "assignments", "sessions", "unassigned"):
         assert frames[name].empty and len(frames[name].columns) > 0, name
     assert len(frames["penalties"]) == 10
+
+
+def test_the_bound_phase_keeps_the_roster_valid_and_its_bound_sound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A first phase too short to prove anything, so the bound phase runs.
+    monkeypatch.setattr(solve_module, "SEARCH_SHARE", 0.02)
+    phases: list[float] = []
+    real = solve_module._bound_phase
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
+        phases.append(out[2])
+        return out
+
+    monkeypatch.setattr(solve_module, "_bound_phase", spy)
+    instance = moderate_week(60)
+    roster = solve(instance, time_limit=8, workers=1, seed=0)
+    assert phases, "the bound phase did not run"
+    report = check(instance, roster)
+    assert report.ok, report.lines()
+    assert roster.objective == report.objective
+    assert roster.best_bound is not None and roster.objective is not None
+    # The roster's bound is the better one, that of the bound phase (which starts from the
+    # first phase's), rounded up: objectives are integers.
+    assert roster.best_bound == min(roster.objective, math.ceil(phases[0] - 1e-6))
+    # Sound: no roster of the week is below it (a longer solve's roster is one).
+    other = solve(instance, time_limit=10, workers=2, seed=1)
+    assert other.objective is not None and roster.best_bound <= other.objective
