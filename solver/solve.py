@@ -127,8 +127,9 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         self.last: float | None = None
         self.best: int | None = None
         self.count = 0
-        # Large weeks: the smaller model's bound is not the week's; report this one.
-        self.week_bound: float | None = None
+        # When set, the bound to report instead of the search's: on large weeks the
+        # smaller model's bound is not the week's.
+        self.fixed_bound: float | None = None
         self._lock = threading.Lock()
 
     def warm_start(self, objective: int) -> None:
@@ -139,7 +140,7 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         with self._lock:
             self.count += 1
         # Every penalty is >= 0, so the objective's bound is too.
-        bound = self.week_bound
+        bound = self.fixed_bound
         if bound is None:
             bound = max(0.0, self.best_objective_bound)
         self._report(round(self.objective_value), bound)
@@ -207,7 +208,7 @@ def solve_detailed(
     )
     week_bound = static_bound(facts) if restricted else 0
     if restricted:
-        recorder.week_bound = week_bound
+        recorder.fixed_bound = week_bound
     facts = model_facts  # on a large week, frees the starts of the dropped pairs
     built = build_model(facts, previous)
     build_seconds = time.perf_counter() - start
@@ -223,32 +224,15 @@ def solve_detailed(
         _hint_from_roster(built, previous)
     elif warm.status == "feasible":
         _hint_from_roster(built, warm)
-    deadline = start + time_limit
-    bound_phase = not restricted and workers < BOUND_PHASE_WORKERS
-    solver, code = _search(
+    solver, code, bound = _run_search(
         built,
         recorder,
-        seconds=(deadline - time.perf_counter()) * (SEARCH_SHARE if bound_phase else 1.0),
+        deadline=start + time_limit,
+        phases=not restricted and workers < BOUND_PHASE_WORKERS,
         workers=workers,
         seed=seed,
         log_search=log_search,
     )
-    bound: float | None = None  # when set, a proved bound above the solver's own
-    if (
-        bound_phase
-        and code in (cp_model.FEASIBLE, cp_model.UNKNOWN)
-        and deadline - time.perf_counter() > 1.0
-    ):
-        solver, code, bound = _bound_phase(
-            built,
-            recorder,
-            solver,
-            code,
-            deadline=deadline,
-            workers=workers,
-            seed=seed,
-            log_search=log_search,
-        )
     elapsed = time.perf_counter() - start
     if restricted and code in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
         # Proofs about the smaller model say nothing about the week.
@@ -331,12 +315,53 @@ def _with_static_bound(roster: Roster, bound: int) -> Roster:
 
 
 SEARCH_SHARE = 0.85
-"""Share of the search time for the first phase when a bound phase may follow
-(the bound phase's root relaxation takes about a second on the 200-client tier)."""
+"""Share of the time for the first search when the bound phase may follow (the bound
+phase's root relaxation takes about a second on the 200-client tier)."""
 
 BOUND_PHASE_WORKERS = 8
 """Worker counts below this get the bound phase (:func:`_bound_phase`); from 8 workers
 on, CP-SAT's own portfolio runs searches with a large LP beside the others."""
+
+
+def _run_search(
+    built: RosterModel,
+    recorder: _Recorder,
+    *,
+    deadline: float,
+    phases: bool,
+    workers: int,
+    seed: int,
+    log_search: bool,
+) -> tuple[cp_model.CpSolver, CpSolverStatus, float | None]:
+    """Search the built model until ``deadline``.
+
+    Returns the solver holding the best roster, its status and, when not None, the
+    proved bound to report (the solver's own bound otherwise). With ``phases`` an
+    unproved first search is followed by the bound phase (:func:`_bound_phase`).
+    """
+    left = deadline - time.perf_counter()
+    solver, code = _search(
+        built,
+        recorder,
+        seconds=left * (SEARCH_SHARE if phases else 1.0),
+        workers=workers,
+        seed=seed,
+        log_search=log_search,
+    )
+    if not phases or code not in (cp_model.FEASIBLE, cp_model.UNKNOWN):
+        return solver, code, None
+    if deadline - time.perf_counter() <= 1.0:
+        return solver, code, None
+    return _bound_phase(
+        built,
+        recorder,
+        solver if code == cp_model.FEASIBLE else None,
+        max(0.0, float(math.ceil(solver.best_objective_bound - 1e-6))),
+        deadline=deadline,
+        workers=workers,
+        seed=seed,
+        log_search=log_search,
+    )
 
 
 def _search(
@@ -364,40 +389,38 @@ def _search(
 def _bound_phase(
     built: RosterModel,
     recorder: _Recorder,
-    first: cp_model.CpSolver,
-    first_code: CpSolverStatus,
+    best: cp_model.CpSolver | None,
+    proved: float,
     *,
     deadline: float,
     workers: int,
     seed: int,
     log_search: bool,
 ) -> tuple[cp_model.CpSolver, CpSolverStatus, float]:
-    """The second phase of an unproved search on few workers: the same model, hinted
-    with the best roster so far and bounded below by the bound proved so far, searched
-    with CP-SAT's ``max_lp`` worker (every constraint's linear relaxation from the
-    start, not added lazily) in place of the default one, beside the same
-    neighbourhood searches.
+    """The last phase of an unproved search on few workers: the same model, hinted
+    with the best roster so far (``best``'s values; the first hint when None) and
+    bounded below by ``proved``, the bound proved so far, searched with CP-SAT's
+    ``max_lp`` worker (every constraint's linear relaxation from the start, not
+    added lazily) in place of the default one, beside the same neighbourhood
+    searches.
 
     Measured on the 200-client tier, 2 workers (benchmarks/README.md): the default
     worker finds the rosters but its bound stays far below them on weeks where the
     question is who can be placed (m-evening-1: bound 15,146 for a roster of 35,153
     after 60 s), while ``max_lp``'s root relaxation proves 35,115 within a second of
     its start; alone, ``max_lp`` finds worse rosters. So the first phase searches and
-    the second, short, proves. Returns the solver holding the better roster (the
-    phase's when at least as good), its status, and the better bound.
+    the last, short, proves. Returns the solver holding the better roster, its
+    status, and the better bound.
     """
     model = built.model
-    has_roster = first_code == cp_model.FEASIBLE
-    best = round(first.objective_value) if has_roster else None
-    proved = max(0, math.ceil(first.best_objective_bound - 1e-6))
-    if has_roster:  # else the first phase's hint (previous or greedy roster) stays
+    if best is not None:
         model.clear_hints()  # type: ignore[no-untyped-call]
         for index in range(len(model.proto.variables)):
             var = model.get_int_var_from_proto_index(index)
-            model.add_hint(var, first.value(var))
-    # A bound already proved is a valid constraint, and the second phase starts from it.
+            model.add_hint(var, best.value(var))
+    # A bound already proved is a valid constraint, and this phase starts from it.
     if proved > 0:
-        model.add(sum(p.weight * p.count for p in built.penalties) >= proved)
+        model.add(sum(p.weight * p.count for p in built.penalties) >= round(proved))
     solver, code = _search(
         built,
         recorder,
@@ -408,14 +431,15 @@ def _bound_phase(
         subsolvers=("max_lp",),
     )
     bound = max(proved, solver.best_objective_bound)
+    if best is None:
+        return solver, code, bound
+    best_objective = round(best.objective_value)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (
-        best is None or round(solver.objective_value) <= best
+        round(solver.objective_value) <= best_objective
     ):
         return solver, code, bound
-    if best is None:  # neither phase found a roster (or, with pins, the week has none)
-        return solver, code, bound
     # No better roster (the hint is a roster at least this good, so this is rare).
-    return first, cp_model.OPTIMAL if bound >= best else cp_model.FEASIBLE, bound
+    return best, cp_model.OPTIMAL if bound >= best_objective else cp_model.FEASIBLE, bound
 
 
 def _tune(params: cp_model.SatParameters) -> None:
@@ -589,11 +613,9 @@ def _extract(
 def _rounded_bound(
     solver: cp_model.CpSolver, objective: int, proved: float | None = None
 ) -> float | None:
-    """The search's lower bound (or ``proved``, a bound proved earlier, when higher),
-    rounded up (objectives are integers), at most ``objective``."""
-    bound = solver.best_objective_bound
-    if proved is not None and math.isfinite(proved):
-        bound = max(bound, proved) if math.isfinite(bound) else proved
+    """The search's lower bound (``proved`` instead when given: a bound proved by the
+    phases of the search), rounded up (objectives are integers), at most ``objective``."""
+    bound = solver.best_objective_bound if proved is None else proved
     if not math.isfinite(bound):
         return None
     return min(objective, math.ceil(bound - 1e-6))
