@@ -96,7 +96,10 @@ def solve(
         previous: the roster being replaced; its rerun terms then count.
         time_limit: seconds for the whole call, precomputation included.
         workers: CP-SAT search workers; default the machine's cores. With one
-            worker and a fixed seed the result is reproducible.
+            worker and a fixed seed the result is reproducible when the search
+            ends before the time limit. Below 8 workers, a search still unproved
+            after 85 % of the time spends the rest proving a better bound (the
+            bound phase); memory grows with the workers on large weeks.
         seed: random seed of the search.
         on_progress: called with each improving roster's objective and bound.
         log_search: let CP-SAT log its search (to the ``solver`` logger's
@@ -229,6 +232,9 @@ def solve_detailed(
         recorder,
         deadline=start + time_limit,
         phases=not restricted and workers < BOUND_PHASE_WORKERS,
+        # A large week's model proves nothing about the week: every worker improves rosters,
+        # starting from the greedy one (neighbourhood searches need a roster to start from).
+        lns_only=restricted and warm.status == "feasible" and previous is None,
         workers=workers,
         seed=seed,
         log_search=log_search,
@@ -332,12 +338,15 @@ def _run_search(
     workers: int,
     seed: int,
     log_search: bool,
+    lns_only: bool = False,
 ) -> tuple[cp_model.CpSolver, CpSolverStatus, float | None]:
     """Search the built model until ``deadline``.
 
     Returns the solver holding the best roster, its status and, when not None, the
     proved bound to report (the solver's own bound otherwise). With ``phases`` an
     unproved first search is followed by the bound phase (:func:`_bound_phase`).
+    With ``lns_only`` every worker runs neighbourhood searches from the hint (see
+    :func:`_search`).
     """
     left = deadline - time.perf_counter()
     solver, code = _search(
@@ -347,6 +356,7 @@ def _run_search(
         workers=workers,
         seed=seed,
         log_search=log_search,
+        lns_only=lns_only,
     )
     if not phases or code not in (cp_model.FEASIBLE, cp_model.UNKNOWN):
         return solver, code, None
@@ -373,8 +383,15 @@ def _search(
     seed: int,
     log_search: bool,
     subsolvers: tuple[str, ...] = (),
+    lns_only: bool = False,
 ) -> tuple[cp_model.CpSolver, CpSolverStatus]:
-    """One CP-SAT search of the built model (with its hints) for ``seconds``."""
+    """One CP-SAT search of the built model (with its hints) for ``seconds``.
+
+    ``lns_only`` (large weeks) gives every worker to neighbourhood searches: the full
+    search's LP bound is of no use there (it is not the week's), and on l-normal-1
+    (2 workers, 120 s) the roster reached 48,475 this way against 55,576-63,428 in
+    four runs with the default search (benchmarks/README.md).
+    """
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(0.01, seconds)
@@ -383,6 +400,7 @@ def _search(
     params.log_search_progress = log_search
     _tune(params)
     params.subsolvers.extend(subsolvers)
+    params.use_lns_only = lns_only
     return solver, solver.solve(built.model, recorder)
 
 
