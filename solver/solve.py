@@ -438,7 +438,7 @@ def _bound_phase(
             model.add_hint(var, best.value(var))
     # A bound already proved is a valid constraint, and this phase starts from it.
     if proved > 0:
-        model.add(sum(p.weight * p.count for p in built.penalties) >= round(proved))
+        model.add(built.objective() >= round(proved))
     solver, code = _search(
         built,
         recorder,

@@ -40,6 +40,10 @@ class RosterModel:
     rule_literals: dict[str, cp_model.IntVar] = field(default_factory=dict)
     pin_literals: dict[str, cp_model.IntVar] = field(default_factory=dict)
 
+    def objective(self) -> cp_model.LinearExprT:
+        """The objective: the weighted sum of the penalty items."""
+        return sum(p.weight * p.count for p in self.penalties)
+
 
 def build_model(
     facts: Facts, previous: Roster | None = None, *, explain: bool = False
@@ -70,8 +74,8 @@ def build_model(
     pin_literals: dict[str, cp_model.IntVar] = {}
     rules.r11_pins(model, v, facts, pin_literals if explain else None)
 
-    penalties: list[Penalty] = []
+    built = RosterModel(model, v, [], facts, rule_literals, pin_literals)
     if not explain:
-        penalties = objective.all_penalties(model, v, facts, previous)
-        model.minimize(sum(p.weight * p.count for p in penalties))
-    return RosterModel(model, v, penalties, facts, rule_literals, pin_literals)
+        built.penalties = objective.all_penalties(model, v, facts, previous)
+        model.minimize(built.objective())
+    return built
