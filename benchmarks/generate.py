@@ -53,8 +53,8 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from solver.greedy import run_greedy  # noqa: E402
 from solver.instance import parse_instance  # noqa: E402
+from solver.search.greedy import run_greedy  # noqa: E402
 
 __all__ = [
     "CHANGES",

@@ -41,9 +41,9 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import CHANGES, SCENARIOS, TIERS, generate, perturb  # noqa: E402
-from solver.greedy import greedy_roster  # noqa: E402
 from solver.instance import Instance, load_instance  # noqa: E402
 from solver.roster import Roster, load_roster  # noqa: E402
+from solver.search.greedy import greedy_roster  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 DEFAULT_SOLVER = "solver.solve:solve_detailed"

@@ -21,7 +21,7 @@ from solver.instance import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from solver.explain import PenaltyItem
+    from solver.analysis.explain import PenaltyItem
 
 __all__ = [
     "Penalties",
@@ -146,7 +146,7 @@ class Roster(_Strict):
 
         The amounts add up to :attr:`penalties`; each item carries a sentence.
         """
-        from solver.explain import penalty_breakdown
+        from solver.analysis.explain import penalty_breakdown
 
         return penalty_breakdown(instance, self, previous=previous)
 

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model_helper import CpSolverStatus
 
-from solver.greedy import greedy_roster
+from solver.analysis.reasons import unassigned_reasons
 from solver.instance import MINUTES_PER_DAY, Instance
-from solver.large import restrict, static_bound
 from solver.model import RosterModel, build_model
 from solver.precompute import Facts, derive_facts, interval_at, span
-from solver.reasons import unassigned_reasons
 from solver.roster import Penalties, Placement, Roster, RosterGroup, Status
+from solver.search.greedy import greedy_roster
+from solver.search.large import restrict, static_bound
 
 __all__ = [
     "Progress",
@@ -256,7 +256,7 @@ def solve_detailed(
         ):
             roster = _warm_result(warm, solver, start, bound)
     elif code == cp_model.INFEASIBLE:
-        from solver.model.core import explain_infeasibility
+        from solver.model.conflicts import explain_infeasibility
 
         remaining = max(1.0, time_limit - elapsed)
         roster = _empty_roster(

@@ -18,9 +18,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import generate as gen  # noqa: E402
-from solver.greedy import greedy_roster, run_greedy  # noqa: E402
 from solver.instance import Instance, Interval, parse_instance  # noqa: E402
 from solver.roster import Roster  # noqa: E402
+from solver.search.greedy import greedy_roster, run_greedy  # noqa: E402
 
 HAS_CHECKER = importlib.util.find_spec("solver.check") is not None
 
@@ -299,7 +299,7 @@ def test_runner_with_the_greedy_as_solver(tmp_path: Path, small: dict[str, Any])
         "--out",
         str(out),
         "--solver",
-        "solver.greedy:solve_detailed",
+        "solver.search.greedy:solve_detailed",
     ]
     assert run.main(argv) == 0
     rows = (out / "results.csv").read_text().splitlines()

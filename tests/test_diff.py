@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from solver.diff import FRAME_COLUMNS, Change, diff
+from solver.analysis.diff import FRAME_COLUMNS, Change, diff
 from solver.errors import InputError
 from solver.instance import WEIGHT_KEYS, parse_instance
 from solver.roster import Roster, parse_roster

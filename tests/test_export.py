@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from solver.errors import InputError
-from solver.export import FORMATS, export_roster, next_monday
+from solver.files.export import FORMATS, export_roster, next_monday
 from solver.instance import WEIGHT_KEYS, Instance, parse_instance
 from solver.roster import Roster, parse_roster
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from solver import large
+from solver.search import large
 from solver.check import check
-from solver.greedy import greedy_roster
 from solver.precompute import derive_facts
+from solver.search.greedy import greedy_roster
 from solver.solve import solve
 from tests.helpers_solve import moderate_week
 

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from benchmarks.generate import generate, perturb
+from solver.analysis.explain import penalty_breakdown, what_would_it_take
+from solver.analysis.recommend import recommend
 from solver.check import check
-from solver.explain import penalty_breakdown, what_would_it_take
-from solver.greedy import greedy_roster
 from solver.instance import Instance, load_instance, parse_instance
-from solver.recommend import recommend
 from solver.roster import Roster
+from solver.search.greedy import greedy_roster
 from solver.solve import solve
 from tests.helpers_solve import with_placed
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from benchmarks.generate import generate, perturb
+from solver.analysis.diff import diff
 from solver.check import check
-from solver.diff import diff
 from solver.instance import Instance, parse_instance
 from solver.roster import Roster
 from tests.helpers_solve import solve_optimal, with_placed

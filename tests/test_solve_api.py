@@ -32,9 +32,9 @@ from helpers_solve import (
 
 import solver.solve as solve_module
 from solver.check import check
-from solver.greedy import greedy_roster
 from solver.instance import Instance, parse_instance
 from solver.roster import Roster
+from solver.search.greedy import greedy_roster
 from solver.solve import Progress, solve
 
 REPO = Path(__file__).resolve().parents[1]

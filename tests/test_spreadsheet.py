@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from solver.errors import InputError
-from solver.instance import Instance, load_instance, parse_instance
-from solver.spreadsheet import (
+from solver.files.spreadsheet import (
     COLUMNS,
     PROGRAM_KEYS,
     format_intervals,
@@ -27,6 +26,7 @@ from solver.spreadsheet import (
     read_workbook,
     write_workbook,
 )
+from solver.instance import Instance, load_instance, parse_instance
 
 openpyxl = pytest.importorskip("openpyxl")
 

@@ -3,7 +3,7 @@
 Each function adds its rule's constraints to the model. In *explain* mode every
 constraint of a rule is enforced by one literal of that rule (and every pin by
 a literal of its own), so that an infeasible model can name the rules and pins
-that conflict (see :mod:`solver.model.core`).
+that conflict (see :mod:`solver.model.conflicts`).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from solver.analysis.reasons import RosterContext
 from solver.errors import InputError, Problem
 from solver.instance import DAYS, MINUTES_PER_DAY, Instance, Interval
 from solver.precompute import (
@@ -21,7 +22,6 @@ from solver.precompute import (
     interval_at,
     spans_overlap,
 )
-from solver.reasons import RosterContext
 from solver.roster import Placement, Roster, RosterGroup
 
 __all__ = ["Option", "recommend", "why_no_option"]

@@ -157,7 +157,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    from solver.progress import ProgressPrinter
+    from solver.cli.progress import ProgressPrinter
     from solver.solve import solve, summary
 
     instance = load_instance(args.instance)
@@ -183,7 +183,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from solver.explain import explain_command
+    from solver.analysis.explain import explain_command
 
     instance = load_instance(args.instance)
     roster = load_roster(args.roster)
@@ -196,7 +196,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from solver.diff import diff
+    from solver.analysis.diff import diff
 
     previous = load_roster(args.previous)
     new = load_roster(args.new)
@@ -210,7 +210,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_recommend(args: argparse.Namespace) -> int:
-    from solver.recommend import recommend, why_no_option
+    from solver.analysis.recommend import recommend, why_no_option
 
     instance = load_instance(args.instance)
     roster = load_roster(args.roster)
@@ -225,7 +225,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from solver.spreadsheet import read_workbook
+    from solver.files.spreadsheet import read_workbook
 
     instance = read_workbook(args.source)
     _write(instance.to_json(), args.out)
@@ -238,7 +238,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from solver.export import export_roster
+    from solver.files.export import export_roster
 
     instance = load_instance(args.instance)
     roster = load_roster(args.roster)

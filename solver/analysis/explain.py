@@ -23,7 +23,9 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from solver.diff import diff
+from solver.analysis.diff import diff
+from solver.analysis.reasons import RosterContext
+from solver.analysis.recommend import recommend
 from solver.errors import InputError, Problem
 from solver.instance import DAYS, MINUTES_PER_DAY, Instance, Interval, parse_instance
 from solver.model import Variables, build_model
@@ -38,8 +40,6 @@ from solver.precompute import (
     span,
     spans_overlap,
 )
-from solver.reasons import RosterContext
-from solver.recommend import recommend
 from solver.roster import Roster
 from solver.solve import solve
 

@@ -27,10 +27,10 @@ from types import ModuleType
 from typing import Any, Literal
 
 from solver.errors import InputError, Problem
-from solver.extras import require_extra
+from solver.files.extras import require_extra
+from solver.files.spreadsheet import add_table_sheet, format_intervals, write_csv_table
 from solver.instance import DAYS, Instance
 from solver.roster import Roster
-from solver.spreadsheet import add_table_sheet, format_intervals, write_csv_table
 
 __all__ = ["FORMATS", "export_roster", "next_monday"]
 

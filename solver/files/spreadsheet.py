@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from solver.errors import InputError, Problem
-from solver.extras import require_extra
+from solver.files.extras import require_extra
 from solver.instance import DAYS, WEIGHT_KEYS, Instance, Interval, parse_instance
 
 __all__ = [

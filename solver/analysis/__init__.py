@@ -1,0 +1,1 @@
+"""Analyses of a roster: reasons, penalty breakdown, what-if, recommend and diff."""

@@ -1,0 +1,1 @@
+"""Files people keep and read: the spreadsheet import and every export format."""
