@@ -42,11 +42,12 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 
 from benchmarks.generate import CHANGES, SCENARIOS, TIERS, generate, perturb  # noqa: E402
 from solver.instance import Instance, load_instance  # noqa: E402
+from solver.options import SolveOptions, WeekSolver  # noqa: E402
 from solver.roster import Roster, load_roster  # noqa: E402
 from solver.search.greedy import greedy_roster  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
-DEFAULT_SOLVER = "solver.solve:solve_detailed"
+DEFAULT_SOLVER = "solver.solving:solve_detailed"
 
 
 # --- one solve, in a child process ------------------------------------------------------------
@@ -64,17 +65,12 @@ def _child(argv: Sequence[str]) -> int:
     parser.add_argument("--solver", default=DEFAULT_SOLVER)
     args = parser.parse_args(argv)
     module, _, name = args.solver.partition(":")
-    solve_detailed = getattr(importlib.import_module(module), name)
     instance = load_instance(args.instance)
     previous = load_roster(args.previous) if args.previous else None
     started = time.perf_counter()
-    result = solve_detailed(
-        instance,
-        previous=previous,
-        time_limit=args.time_limit,
-        workers=args.workers,
-        seed=args.seed,
-    )
+    options = SolveOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed)
+    solve_detailed: WeekSolver = getattr(importlib.import_module(module), name)
+    result = solve_detailed(instance, options, previous=previous)
     wall = time.perf_counter() - started
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "roster.json").write_text(result.roster.to_json(), encoding="utf-8")
@@ -164,7 +160,7 @@ def solve_in_child(
 def checker_verdict(instance: Instance, roster: Roster, previous: Roster | None = None) -> str:
     """``ok``, ``FAIL: ...`` or ``n/a`` (no checker yet, or an unverifiable status)."""
     try:
-        from solver.check import check
+        from solver.checker import check
     except ImportError:
         return "n/a"
     if roster.status in ("infeasible", "unknown"):

@@ -8,11 +8,10 @@ problems at once as one :class:`~solver.errors.InputError`.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -21,12 +20,12 @@ from pydantic import (
     Field,
     PrivateAttr,
     StringConstraints,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from solver.errors import InputError, Problem, format_location
+from solver.documents import parse_document, read_json
+from solver.errors import InputError, Problem
 
 __all__ = [
     "DAYS",
@@ -42,10 +41,7 @@ __all__ = [
     "Therapist",
     "Weights",
     "load_instance",
-    "parse_document",
     "parse_instance",
-    "pydantic_problems",
-    "read_json",
     "time_to_minutes",
 ]
 
@@ -66,7 +62,6 @@ Time = Annotated[str, AfterValidator(_check_time)]
 Id = Annotated[str, StringConstraints(min_length=1)]
 
 MINUTES_PER_DAY = 24 * 60
-_M = TypeVar("_M", bound=BaseModel)
 
 
 def time_to_minutes(value: str) -> int:
@@ -415,70 +410,6 @@ def _static_ineligibility(client: Client, group: Group) -> Iterator[str]:
         yield f"the group serves tracks {', '.join(group.tracks)}, not {client.track}"
     if group.audience is not None and group.audience not in client.audiences:
         yield f"the group is for audience {group.audience!r}, not in the client's audiences"
-
-
-def pydantic_problems(error: ValidationError, raw: Any) -> list[Problem]:
-    """Turn a pydantic ValidationError into problems naming entry and key."""
-    problems = []
-    for item in error.errors(include_url=False):
-        entry, key = format_location(item["loc"], raw)
-        message = item["msg"]
-        if item["type"] == "extra_forbidden":
-            message = "unknown key (not part of format version 1)"
-        elif item["type"] == "missing":
-            message = "required key is missing"
-        elif message.startswith("Value error, "):
-            message = message[len("Value error, ") :]
-        problems.append(Problem(entry, key, message))
-    return problems
-
-
-def read_json(source: str | Path) -> Any:
-    """Read a JSON file, turning unreadable or malformed files into InputError."""
-    path = Path(source)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem("", "", f"cannot read file: {exc}", str(path))]) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [
-                Problem(
-                    "",
-                    "",
-                    f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                    str(path),
-                )
-            ]
-        ) from None
-
-
-def parse_document(
-    model: type[_M], data: Mapping[str, Any] | str | bytes, *, source: str = "", what: str
-) -> _M:
-    """Validate a document (``what``: "instance" or "roster") into ``model``.
-
-    Raises:
-        InputError: every problem found, each naming the entry and the key.
-    """
-    raw: Any = data
-    if isinstance(data, str | bytes):
-        try:
-            raw = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                [Problem("", "", f"not valid JSON: {exc.msg} at line {exc.lineno}", source)]
-            ) from None
-    if not isinstance(raw, Mapping):
-        raise InputError([Problem("", "", f"the {what} must be a JSON object", source)])
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise InputError(pydantic_problems(exc, raw)).with_file(source) from None
-    except InputError as exc:
-        raise exc.with_file(source) from None
 
 
 def parse_instance(data: Mapping[str, Any] | str | bytes, *, source: str = "") -> Instance:

@@ -8,20 +8,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from solver.documents import parse_document, read_json
 from solver.instance import (
     DAYS,
     WEIGHT_KEYS,
     Id,
     Instance,
     Interval,
-    parse_document,
-    read_json,
 )
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from solver.analysis.explain import PenaltyItem
 
 __all__ = [
     "Penalties",
@@ -140,15 +137,6 @@ class Roster(_Strict):
     def to_json(self, *, indent: int | None = 2) -> str:
         """The roster as format-v1 JSON."""
         return self.model_dump_json(indent=indent)
-
-    def explain(self, instance: Instance, *, previous: Roster | None = None) -> list[PenaltyItem]:
-        """Every penalty this roster pays, one item per term and client/group/therapist.
-
-        The amounts add up to :attr:`penalties`; each item carries a sentence.
-        """
-        from solver.analysis.explain import penalty_breakdown
-
-        return penalty_breakdown(instance, self, previous=previous)
 
     def to_frames(self, instance: Instance | None = None) -> dict[str, pd.DataFrame]:
         """The roster as tidy pandas DataFrames, one row per fact.

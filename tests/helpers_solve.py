@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from solver.check import check
+from solver.checker import check
 from solver.instance import WEIGHT_KEYS, Instance, parse_instance
+from solver.options import SolveOptions
 from solver.roster import Roster, Unassigned, parse_roster
-from solver.solve import solve
+from solver.solving import solve
 
 Doc = dict[str, Any]
 
@@ -158,7 +159,8 @@ def solve_and_check(instance: Instance, previous: Roster | None = None, **kw: An
     kw.setdefault("workers", 1)
     kw.setdefault("seed", 0)
     kw.setdefault("time_limit", 10)
-    roster = solve(instance, previous=previous, **kw)
+    on_progress = kw.pop("on_progress", None)
+    roster = solve(instance, SolveOptions(**kw), previous=previous, on_progress=on_progress)
     report = check(instance, roster, previous=previous)
     assert report.ok, "checker found violations:\n" + "\n".join(report.lines())
     if roster.status in ("infeasible", "unknown"):

@@ -28,8 +28,16 @@ Doc = dict[str, Any]
 Edit = Callable[[Doc], None]
 REPO = Path(__file__).resolve().parents[1]
 WEIGHT_KEYS = (
-    "unassigned", "shift_mismatch", "not_preferred_therapist", "extra_trip", "caseload_spread",
-    "open_group", "group_change", "therapist_change", "session_moved", "facilitator_change",
+    "unassigned",
+    "shift_mismatch",
+    "not_preferred_therapist",
+    "extra_trip",
+    "caseload_spread",
+    "open_group",
+    "group_change",
+    "therapist_change",
+    "session_moved",
+    "facilitator_change",
 )
 
 
@@ -43,28 +51,58 @@ def valid_instance() -> Doc:
         "format_version": 1,
         "program": {"name": "Bad-input tests", "group_max_size": 8, "group_min_size": 3},
         "groups": [
-            {"id": "G1", "shift": "morning", "population": "adult",
-             "tracks": ["substance_use"], "facilitator_specialties": ["lcdc"],
-             "meetings": [iv("mon", "09:00", "12:00"), iv("wed", "09:00", "12:00"),
-                          iv("fri", "09:00", "12:00")]},
-            {"id": "G2", "shift": "evening", "population": "adult",
-             "tracks": ["substance_use", "mental_health"], "audience": "women",
-             "meetings": [iv("tue", "18:00", "21:00"), iv("thu", "18:00", "21:00")]},
-            {"id": "G3", "shift": "afternoon", "population": "adolescent",
-             "tracks": ["substance_use"], "max_size": 6,
-             "meetings": [iv("mon", "15:30", "18:00"), iv("thu", "15:30", "18:00")]},
+            {
+                "id": "G1",
+                "shift": "morning",
+                "population": "adult",
+                "tracks": ["substance_use"],
+                "facilitator_specialties": ["lcdc"],
+                "meetings": [
+                    iv("mon", "09:00", "12:00"),
+                    iv("wed", "09:00", "12:00"),
+                    iv("fri", "09:00", "12:00"),
+                ],
+            },
+            {
+                "id": "G2",
+                "shift": "evening",
+                "population": "adult",
+                "tracks": ["substance_use", "mental_health"],
+                "audience": "women",
+                "meetings": [iv("tue", "18:00", "21:00"), iv("thu", "18:00", "21:00")],
+            },
+            {
+                "id": "G3",
+                "shift": "afternoon",
+                "population": "adolescent",
+                "tracks": ["substance_use"],
+                "max_size": 6,
+                "meetings": [iv("mon", "15:30", "18:00"), iv("thu", "15:30", "18:00")],
+            },
         ],
         "therapists": [
             {"id": "T1", "specialties": ["lcdc"], "availability": [iv("mon", "08:00", "17:00")]},
-            {"id": "T2", "specialties": ["adolescents"],
-             "availability": [iv("tue", "12:00", "21:00"), iv("thu", "12:00", "21:00")]},
+            {
+                "id": "T2",
+                "specialties": ["adolescents"],
+                "availability": [iv("tue", "12:00", "21:00"), iv("thu", "12:00", "21:00")],
+            },
         ],
         "clients": [
             {"id": "C001", "population": "adult", "track": "substance_use"},
-            {"id": "C002", "population": "adult", "track": "mental_health",
-             "audiences": ["women"], "busy": [iv("mon", "08:00", "17:00")]},
-            {"id": "C003", "population": "adolescent", "track": "substance_use",
-             "needs": ["adolescents"]},
+            {
+                "id": "C002",
+                "population": "adult",
+                "track": "mental_health",
+                "audiences": ["women"],
+                "busy": [iv("mon", "08:00", "17:00")],
+            },
+            {
+                "id": "C003",
+                "population": "adolescent",
+                "track": "substance_use",
+                "needs": ["adolescents"],
+            },
         ],
     }
 
@@ -159,101 +197,189 @@ BAD_INSTANCES = [
     # keys and types
     pytest.param(set_(("clients", 1, "colour"), "red"), C2, "colour", id="unknown-key"),
     pytest.param(set_(("version",), 1), "", "version", id="unknown-top-level-key"),
-    pytest.param(set_(("program", "weights", "unasigned"), 5), "program", "weights.unasigned",
-                 id="misspelt-weight"),
-    pytest.param(set_(("program", "group_max_size"), 8.0), "program", "group_max_size",
-                 id="float-for-int"),
+    pytest.param(
+        set_(("program", "weights", "unasigned"), 5),
+        "program",
+        "weights.unasigned",
+        id="misspelt-weight",
+    ),
+    pytest.param(
+        set_(("program", "group_max_size"), 8.0), "program", "group_max_size", id="float-for-int"
+    ),
     pytest.param(set_(("clients", 1, "priority"), "2"), C2, "priority", id="string-for-int"),
-    pytest.param(set_(("therapists", 0, "max_caseload"), True), T1, "max_caseload",
-                 id="bool-for-int"),
-    pytest.param(set_(("program", "min_weekly_hours", "adult"), "9"), "program",
-                 "min_weekly_hours.adult", id="string-for-number"),
+    pytest.param(
+        set_(("therapists", 0, "max_caseload"), True), T1, "max_caseload", id="bool-for-int"
+    ),
+    pytest.param(
+        set_(("program", "min_weekly_hours", "adult"), "9"),
+        "program",
+        "min_weekly_hours.adult",
+        id="string-for-number",
+    ),
     pytest.param(set_(("clients", 0, "track"), None), C1, "track", id="null-track"),
     pytest.param(set_(("groups", 2, "max_size"), None), G3, "max_size", id="null-max-size"),
     pytest.param(set_(("program",), None), "", "program", id="null-program"),
     pytest.param(set_(("groups", 0, "shift"), "night"), G1, "shift", id="unknown-shift"),
-    pytest.param(set_(("clients", 2, "population"), "child"), C3, "population",
-                 id="unknown-population"),
+    pytest.param(
+        set_(("clients", 2, "population"), "child"), C3, "population", id="unknown-population"
+    ),
     pytest.param(set_(("clients", 1, "priority"), 0), C2, "priority", id="priority-zero"),
-    pytest.param(set_(("therapists", 1, "max_groups"), -1), T2, "max_groups",
-                 id="negative-max-groups"),
-    pytest.param(set_(("clients", 0, "session_minutes"), 0), C1, "session_minutes",
-                 id="zero-session-minutes"),
-    pytest.param(set_(("program", "weights"), {"extra_trip": -2}), "program",
-                 "weights.extra_trip", id="negative-weight"),
-    pytest.param(set_(("program", "min_weekly_hours", "adolescent"), -1), "program",
-                 "min_weekly_hours.adolescent", id="negative-weekly-hours"),
+    pytest.param(
+        set_(("therapists", 1, "max_groups"), -1), T2, "max_groups", id="negative-max-groups"
+    ),
+    pytest.param(
+        set_(("clients", 0, "session_minutes"), 0), C1, "session_minutes", id="zero-session-minutes"
+    ),
+    pytest.param(
+        set_(("program", "weights"), {"extra_trip": -2}),
+        "program",
+        "weights.extra_trip",
+        id="negative-weight",
+    ),
+    pytest.param(
+        set_(("program", "min_weekly_hours", "adolescent"), -1),
+        "program",
+        "min_weekly_hours.adolescent",
+        id="negative-weekly-hours",
+    ),
     # times and intervals
-    pytest.param(set_(("therapists", 1, "availability", 0, "end"), "25:00"), T2,
-                 "availability[0].end", id="time-25h"),
-    pytest.param(set_(("clients", 1, "busy", 0, "start"), "9:00"), C2, "busy[0].start",
-                 id="time-one-digit-hour"),
-    pytest.param(set_(("groups", 0, "meetings", 1, "end"), "12:60"), G1, "meetings[1].end",
-                 id="time-60-minutes"),
-    pytest.param(set_(("groups", 1, "meetings", 0), iv("tue", "21:00", "18:00")), G2,
-                 "meetings[0]", id="start-after-end"),
-    pytest.param(set_(("clients", 1, "busy", 0), iv("mon", "10:00", "10:00")), C2, "busy[0]",
-                 id="start-equals-end"),
-    pytest.param(set_(("program", "open_hours"), [iv("monday", "08:00", "21:00")]), "program",
-                 "open_hours[0].day", id="bad-day"),
-    pytest.param(set_(("therapists", 0, "availability", 0, "start"), 800), T1,
-                 "availability[0].start", id="time-as-number"),
-    pytest.param(append(("groups", 0, "meetings"), iv("wed", "11:00", "13:00")), G1,
-                 "meetings[3]", id="overlapping-meetings"),
+    pytest.param(
+        set_(("therapists", 1, "availability", 0, "end"), "25:00"),
+        T2,
+        "availability[0].end",
+        id="time-25h",
+    ),
+    pytest.param(
+        set_(("clients", 1, "busy", 0, "start"), "9:00"),
+        C2,
+        "busy[0].start",
+        id="time-one-digit-hour",
+    ),
+    pytest.param(
+        set_(("groups", 0, "meetings", 1, "end"), "12:60"),
+        G1,
+        "meetings[1].end",
+        id="time-60-minutes",
+    ),
+    pytest.param(
+        set_(("groups", 1, "meetings", 0), iv("tue", "21:00", "18:00")),
+        G2,
+        "meetings[0]",
+        id="start-after-end",
+    ),
+    pytest.param(
+        set_(("clients", 1, "busy", 0), iv("mon", "10:00", "10:00")),
+        C2,
+        "busy[0]",
+        id="start-equals-end",
+    ),
+    pytest.param(
+        set_(("program", "open_hours"), [iv("monday", "08:00", "21:00")]),
+        "program",
+        "open_hours[0].day",
+        id="bad-day",
+    ),
+    pytest.param(
+        set_(("therapists", 0, "availability", 0, "start"), 800),
+        T1,
+        "availability[0].start",
+        id="time-as-number",
+    ),
+    pytest.param(
+        append(("groups", 0, "meetings"), iv("wed", "11:00", "13:00")),
+        G1,
+        "meetings[3]",
+        id="overlapping-meetings",
+    ),
     pytest.param(set_(("groups", 0, "meetings"), []), G1, "meetings", id="no-meetings"),
     pytest.param(set_(("groups", 1, "tracks"), []), G2, "tracks", id="no-tracks"),
     # program sizes
     pytest.param(set_(("groups", 0, "max_size"), 9), G1, "max_size", id="max-size-above-max"),
     pytest.param(set_(("groups", 2, "max_size"), 2), G3, "max_size", id="max-size-below-min"),
-    pytest.param(set_(("program", "slot_minutes"), 7), "program", "slot_minutes",
-                 id="slot-not-dividing-60"),
-    pytest.param(set_(("program", "slot_minutes"), 120), "program", "slot_minutes",
-                 id="slot-over-60"),
-    pytest.param(set_(("program", "group_min_size"), 9), "program", "group_min_size",
-                 id="min-size-above-max-size"),
+    pytest.param(
+        set_(("program", "slot_minutes"), 7), "program", "slot_minutes", id="slot-not-dividing-60"
+    ),
+    pytest.param(
+        set_(("program", "slot_minutes"), 120), "program", "slot_minutes", id="slot-over-60"
+    ),
+    pytest.param(
+        set_(("program", "group_min_size"), 9),
+        "program",
+        "group_min_size",
+        id="min-size-above-max-size",
+    ),
     # ids and references
-    pytest.param(set_(("clients", 2, "id"), "C001"), "clients[2] (id C001)", "id",
-                 id="duplicate-client-id"),
-    pytest.param(set_(("groups", 1, "id"), "G1"), "groups[1] (id G1)", "id",
-                 id="duplicate-group-id"),
-    pytest.param(set_(("therapists", 1, "id"), "T1"), "therapists[1] (id T1)", "id",
-                 id="duplicate-therapist-id"),
+    pytest.param(
+        set_(("clients", 2, "id"), "C001"), "clients[2] (id C001)", "id", id="duplicate-client-id"
+    ),
+    pytest.param(
+        set_(("groups", 1, "id"), "G1"), "groups[1] (id G1)", "id", id="duplicate-group-id"
+    ),
+    pytest.param(
+        set_(("therapists", 1, "id"), "T1"),
+        "therapists[1] (id T1)",
+        "id",
+        id="duplicate-therapist-id",
+    ),
     pytest.param(set_(("groups", 0, "id"), ""), "groups[0]", "id", id="empty-id"),
-    pytest.param(set_(("clients", 0, "preferred_therapists"), ["T1", "T9"]), C1,
-                 "preferred_therapists[1]", id="dangling-preferred-therapist"),
-    pytest.param(set_(("clients", 1, "avoid_therapists"), ["T7"]), C2, "avoid_therapists[0]",
-                 id="dangling-avoid-therapist"),
-    pytest.param(set_(("clients", 0, "keep_apart"), ["C999"]), C1, "keep_apart[0]",
-                 id="dangling-keep-apart"),
-    pytest.param(set_(("clients", 0, "pinned_group"), "G9"), C1, "pinned_group",
-                 id="dangling-pinned-group"),
-    pytest.param(set_(("clients", 1, "pinned_therapist"), "T9"), C2, "pinned_therapist",
-                 id="dangling-pinned-therapist"),
-    pytest.param(set_(("clients", 0, "pinned_group"), ""), C1, "pinned_group",
-                 id="empty-pinned-group"),
+    pytest.param(
+        set_(("clients", 0, "preferred_therapists"), ["T1", "T9"]),
+        C1,
+        "preferred_therapists[1]",
+        id="dangling-preferred-therapist",
+    ),
+    pytest.param(
+        set_(("clients", 1, "avoid_therapists"), ["T7"]),
+        C2,
+        "avoid_therapists[0]",
+        id="dangling-avoid-therapist",
+    ),
+    pytest.param(
+        set_(("clients", 0, "keep_apart"), ["C999"]), C1, "keep_apart[0]", id="dangling-keep-apart"
+    ),
+    pytest.param(
+        set_(("clients", 0, "pinned_group"), "G9"), C1, "pinned_group", id="dangling-pinned-group"
+    ),
+    pytest.param(
+        set_(("clients", 1, "pinned_therapist"), "T9"),
+        C2,
+        "pinned_therapist",
+        id="dangling-pinned-therapist",
+    ),
+    pytest.param(
+        set_(("clients", 0, "pinned_group"), ""), C1, "pinned_group", id="empty-pinned-group"
+    ),
     # pins that no roster can honour
-    pytest.param(set_(("clients", 2, "pinned_group"), "G1"), C3, "pinned_group",
-                 id="pin-other-population"),
-    pytest.param(set_(("clients", 1, "pinned_group"), "G1"), C2, "pinned_group",
-                 id="pin-other-track"),
-    pytest.param(set_(("clients", 0, "pinned_group"), "G2"), C1, "pinned_group",
-                 id="pin-other-audience"),
-    pytest.param(both(set_(("clients", 0, "avoid_therapists"), ["T1"]),
-                      set_(("clients", 0, "pinned_therapist"), "T1")),
-                 C1, "pinned_therapist", id="pin-avoided-therapist"),
+    pytest.param(
+        set_(("clients", 2, "pinned_group"), "G1"), C3, "pinned_group", id="pin-other-population"
+    ),
+    pytest.param(
+        set_(("clients", 1, "pinned_group"), "G1"), C2, "pinned_group", id="pin-other-track"
+    ),
+    pytest.param(
+        set_(("clients", 0, "pinned_group"), "G2"), C1, "pinned_group", id="pin-other-audience"
+    ),
+    pytest.param(
+        both(
+            set_(("clients", 0, "avoid_therapists"), ["T1"]),
+            set_(("clients", 0, "pinned_therapist"), "T1"),
+        ),
+        C1,
+        "pinned_therapist",
+        id="pin-avoided-therapist",
+    ),
     # the document itself
-    pytest.param(drop(("therapists", 0, "availability")), T1, "availability",
-                 id="missing-availability"),
+    pytest.param(
+        drop(("therapists", 0, "availability")), T1, "availability", id="missing-availability"
+    ),
     pytest.param(drop(("clients", 1, "track")), C2, "track", id="missing-track"),
     pytest.param(drop(("clients",)), "", "clients", id="missing-clients"),
     pytest.param(drop(("format_version",)), "", "format_version", id="missing-format-version"),
     pytest.param(set_(("format_version",), 2), "", "format_version", id="format-version-2"),
-    pytest.param(set_(("format_version",), True), "", "format_version",
-                 id="format-version-true"),
-    pytest.param(set_(("format_version",), "1"), "", "format_version",
-                 id="format-version-string"),
+    pytest.param(set_(("format_version",), True), "", "format_version", id="format-version-true"),
+    pytest.param(set_(("format_version",), "1"), "", "format_version", id="format-version-string"),
     pytest.param(set_(("clients",), {"C001": {}}), "", "clients", id="clients-not-a-list"),
-    pytest.param("{\"format_version\": 1, \"groups\": [", "", "", id="truncated-json"),
+    pytest.param('{"format_version": 1, "groups": [', "", "", id="truncated-json"),
     pytest.param("format_version = 1\n", "", "", id="not-json"),
     pytest.param("[]", "", "", id="top-level-list"),
     pytest.param("1", "", "", id="top-level-number"),
@@ -263,39 +389,74 @@ BAD_ROSTERS = [
     pytest.param(set_(("status",), "done"), "", "status", id="unknown-status"),
     pytest.param(drop(("penalties",)), "", "penalties", id="missing-penalties"),
     pytest.param(drop(("explanation",)), "", "explanation", id="missing-explanation"),
-    pytest.param(drop(("penalties", "extra_trip")), "", "penalties.extra_trip",
-                 id="missing-penalty-term"),
-    pytest.param(set_(("penalties", "travel"), 0), "", "penalties.travel",
-                 id="unknown-penalty-term"),
-    pytest.param(set_(("penalties", "unassigned"), 2000.0), "", "penalties.unassigned",
-                 id="float-penalty"),
-    pytest.param(set_(("unassigned", 0, "reasons"), []), "unassigned[0] (id C002)", "reasons",
-                 id="unassigned-without-reasons"),
-    pytest.param(drop(("unassigned", 1, "reasons")), "unassigned[1] (id C003)", "reasons",
-                 id="unassigned-missing-reasons"),
+    pytest.param(
+        drop(("penalties", "extra_trip")), "", "penalties.extra_trip", id="missing-penalty-term"
+    ),
+    pytest.param(
+        set_(("penalties", "travel"), 0), "", "penalties.travel", id="unknown-penalty-term"
+    ),
+    pytest.param(
+        set_(("penalties", "unassigned"), 2000.0), "", "penalties.unassigned", id="float-penalty"
+    ),
+    pytest.param(
+        set_(("unassigned", 0, "reasons"), []),
+        "unassigned[0] (id C002)",
+        "reasons",
+        id="unassigned-without-reasons",
+    ),
+    pytest.param(
+        drop(("unassigned", 1, "reasons")),
+        "unassigned[1] (id C003)",
+        "reasons",
+        id="unassigned-missing-reasons",
+    ),
     pytest.param(set_(("objective",), 2000.5), "", "objective", id="float-objective"),
     pytest.param(set_(("objective",), "2000"), "", "objective", id="string-objective"),
     pytest.param(set_(("solve_seconds",), -1), "", "solve_seconds", id="negative-seconds"),
     pytest.param(set_(("format_version",), 2), "", "format_version", id="format-version-2"),
-    pytest.param(set_(("format_version",), True), "", "format_version",
-                 id="format-version-true"),
+    pytest.param(set_(("format_version",), True), "", "format_version", id="format-version-true"),
     pytest.param(set_(("extra",), []), "", "extra", id="unknown-top-level-key"),
-    pytest.param(set_(("groups", 0, "clients"), []), "groups[0] (id G1)", "clients",
-                 id="running-group-without-clients"),
-    pytest.param(set_(("groups", 0, "facilitator"), ""), "groups[0] (id G1)", "facilitator",
-                 id="empty-facilitator"),
-    pytest.param(set_(("groups", 0, "size"), 1), "groups[0] (id G1)", "size",
-                 id="unknown-group-key"),
-    pytest.param(set_(("clients", 0, "therapist"), None), "clients[0] (id C001)", "therapist",
-                 id="null-therapist"),
-    pytest.param(set_(("clients", 0, "sessions", 0, "start"), "24:30"), "clients[0] (id C001)",
-                 "sessions[0].start", id="session-time-24-30"),
-    pytest.param(set_(("clients", 0, "sessions", 0, "day"), "Mon"), "clients[0] (id C001)",
-                 "sessions[0].day", id="session-day-capitalised"),
-    pytest.param(set_(("clients", 0, "sessions", 0), iv("mon", "14:00", "13:00")),
-                 "clients[0] (id C001)", "sessions[0]", id="session-start-after-end"),
-    pytest.param("{\"status\": ", "", "", id="not-json"),
-    pytest.param("[{\"format_version\": 1}]", "", "", id="top-level-list"),
+    pytest.param(
+        set_(("groups", 0, "clients"), []),
+        "groups[0] (id G1)",
+        "clients",
+        id="running-group-without-clients",
+    ),
+    pytest.param(
+        set_(("groups", 0, "facilitator"), ""),
+        "groups[0] (id G1)",
+        "facilitator",
+        id="empty-facilitator",
+    ),
+    pytest.param(
+        set_(("groups", 0, "size"), 1), "groups[0] (id G1)", "size", id="unknown-group-key"
+    ),
+    pytest.param(
+        set_(("clients", 0, "therapist"), None),
+        "clients[0] (id C001)",
+        "therapist",
+        id="null-therapist",
+    ),
+    pytest.param(
+        set_(("clients", 0, "sessions", 0, "start"), "24:30"),
+        "clients[0] (id C001)",
+        "sessions[0].start",
+        id="session-time-24-30",
+    ),
+    pytest.param(
+        set_(("clients", 0, "sessions", 0, "day"), "Mon"),
+        "clients[0] (id C001)",
+        "sessions[0].day",
+        id="session-day-capitalised",
+    ),
+    pytest.param(
+        set_(("clients", 0, "sessions", 0), iv("mon", "14:00", "13:00")),
+        "clients[0] (id C001)",
+        "sessions[0]",
+        id="session-start-after-end",
+    ),
+    pytest.param('{"status": ', "", "", id="not-json"),
+    pytest.param('[{"format_version": 1}]', "", "", id="top-level-list"),
 ]
 
 
@@ -323,7 +484,10 @@ def _run_check(tmp_path: Path, instance_text: str, roster_text: str) -> tuple[Pa
     roster_file.write_text(roster_text, encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "solver", "check", str(instance_file), str(roster_file)],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
     return instance_file, roster_file, result
 
@@ -342,9 +506,7 @@ def test_valid_documents_are_accepted(tmp_path: Path) -> None:
     parse_instance(valid_instance())
     parse_roster(valid_roster())
     parse_roster(placed_roster())
-    _, _, result = _run_check(
-        tmp_path, json.dumps(valid_instance()), json.dumps(valid_roster())
-    )
+    _, _, result = _run_check(tmp_path, json.dumps(valid_instance()), json.dumps(valid_roster()))
     assert result.returncode != 2, result.stderr
     assert "Traceback" not in result.stderr
 
@@ -387,9 +549,7 @@ def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(InputError) as caught:
         parse_instance(doc)
     places = {where(p.entry, p.key) for p in caught.value.problems}
-    assert places == {
-        f"{C1}: priority", f"{T2}: availability[0].start", f"{G3}: room"
-    }
+    assert places == {f"{C1}: priority", f"{T2}: availability[0].start", f"{G3}: room"}
 
 
 def test_every_dangling_reference_is_reported_at_once() -> None:
@@ -402,7 +562,9 @@ def test_every_dangling_reference_is_reported_at_once() -> None:
         parse_instance(doc)
     places = {where(p.entry, p.key) for p in caught.value.problems}
     assert places == {
-        f"{C1}: keep_apart[0]", f"{C2}: preferred_therapists[0]", f"{C3}: pinned_group"
+        f"{C1}: keep_apart[0]",
+        f"{C2}: preferred_therapists[0]",
+        f"{C3}: pinned_group",
     }
 
 
@@ -412,7 +574,10 @@ def test_unreadable_file_exits_2(tmp_path: Path) -> None:
     roster_file.write_text(json.dumps(valid_roster()), encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "solver", "check", str(missing), str(roster_file)],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
     assert result.returncode == 2
     assert str(missing) in result.stderr

@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers_solve import solve_optimal, with_placed
 
 from benchmarks.generate import generate, perturb
 from solver.analysis.diff import diff
-from solver.check import check
+from solver.checker import check
 from solver.instance import Instance, parse_instance
 from solver.roster import Roster
-from tests.helpers_solve import solve_optimal, with_placed
 
 RERUN_TERMS = ("group_change", "therapist_change", "session_moved", "facilitator_change")
 

@@ -143,7 +143,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from solver.check import check
+    from solver.checker import check
 
     instance = load_instance(args.instance)
     roster = load_roster(args.roster)
@@ -157,20 +157,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    from solver.cli.progress import ProgressPrinter
-    from solver.solve import solve, summary
+    from solver.cli.text import ProgressPrinter, summary
+    from solver.options import SolveOptions
+    from solver.solving import solve
 
     instance = load_instance(args.instance)
     previous = _load_previous(args.previous)
     printer = None if args.quiet else ProgressPrinter(sys.stderr)
-    roster = solve(
-        instance,
-        previous=previous,
-        time_limit=args.time_limit,
-        seed=args.seed,
-        workers=args.workers,
-        on_progress=printer,
-    )
+    options = SolveOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed)
+    roster = solve(instance, options, previous=previous, on_progress=printer)
     _write(roster.to_json(), args.out)
     print(summary(instance, roster), file=sys.stderr)
     for line in roster.explanation:
@@ -183,12 +178,12 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from solver.analysis.explain import explain_command
+    from solver.cli.text import explain_lines
 
     instance = load_instance(args.instance)
     roster = load_roster(args.roster)
     previous = _load_previous(args.previous)
-    for line in explain_command(
+    for line in explain_lines(
         instance, roster, previous=previous, what_if=args.what_if, time_limit=args.time_limit
     ):
         print(line)
@@ -225,7 +220,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from solver.files.spreadsheet import read_workbook
+    from solver.files.workbook_read import read_workbook
 
     instance = read_workbook(args.source)
     _write(instance.to_json(), args.out)

@@ -234,12 +234,21 @@ def r9_keep_apart(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: 
 
 def r10_weekly_hours(facts: Facts) -> None:
     """R10: decided entirely in precomputation: a client may only join groups whose
-    meetings plus the client's individual sessions reach the weekly minimum."""
+    meetings plus the client's individual sessions reach the weekly minimum. This
+    adds no constraint; it checks that precomputation kept no group that falls short.
+
+    Raises:
+        ValueError: precomputation let a client into a group below the minimum (a bug).
+    """
     for cf in facts.clients.values():
         need = facts.instance.min_weekly_minutes(cf.client)
         individual = cf.client.individual_sessions * cf.session_minutes
         for group_id in cf.groups:
-            assert facts.instance.group(group_id).weekly_minutes + individual >= need
+            if facts.instance.group(group_id).weekly_minutes + individual < need:
+                raise ValueError(
+                    f"R10: {cf.client.id} may join {group_id}, whose weekly minutes "
+                    f"fall short of the client's minimum (precomputation error)"
+                )
 
 
 def r11_pins(

@@ -8,12 +8,14 @@ not exist gives ``None`` (or an empty list), which reads as "can never happen".
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from solver.instance import MINUTES_PER_DAY
-from solver.precompute import ClientFacts, Facts
+from solver.precompute import ClientFacts, Facts, span
+from solver.roster import Roster
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,32 @@ class ClientSessions:
         return dict(sorted(out.items()))
 
 
+@dataclass(frozen=True)
+class RosterValue:
+    """The value a roster gives one decision variable.
+
+    ``var`` is None when the roster needs a variable the model does not have (a
+    placement precomputation ruled out); ``value`` is then 1. ``hintable`` is False
+    for a session start outside the variable's domain.
+    """
+
+    var: cp_model.IntVar | None
+    value: int
+    what: str
+    hintable: bool = True
+
+
+class RosterNotInModel(ValueError):
+    """A roster places someone where the model has no variable (see :meth:`Variables.fix`)."""
+
+
 class Variables:
     """All decision variables, created from the static facts."""
 
     def __init__(self, model: cp_model.CpModel, facts: Facts) -> None:
+        self._model = model
+        self._clients = list(facts.clients)
+        self._groups = list(facts.meetings)
         self._assign: dict[tuple[str, str], cp_model.IntVar] = {}
         self._runs: dict[str, cp_model.IntVar] = {}
         self._facilitates: dict[tuple[str, str], cp_model.IntVar] = {}
@@ -157,6 +181,72 @@ class Variables:
     def sessions(self, client_id: str) -> ClientSessions | None:
         """The client's sessions; None when the client has none (or is never placed)."""
         return self._sessions.get(client_id)
+
+    # --- a roster on the variables --------------------------------------------
+    def hint(self, roster: Roster) -> None:
+        """Hint every decision variable with its value in ``roster``, where the model has it
+        (a previous roster may name clients, groups or starts this week no longer offers)."""
+        for item in self.values_of(roster):
+            if item.var is not None and item.hintable:
+                self._model.add_hint(item.var, item.value)
+
+    def fix(self, roster: Roster) -> None:
+        """Fix every decision variable to its value in ``roster``.
+
+        Raises:
+            RosterNotInModel: the roster places a client, group or session where the
+                model has no variable (it breaks a rule decided in precomputation).
+        """
+        for item in self.values_of(roster):
+            if item.var is None:
+                if item.value:
+                    raise RosterNotInModel(f"{item.what} is impossible in this instance")
+                continue
+            self._model.add(item.var == item.value)
+
+    def values_of(self, roster: Roster) -> Iterator[RosterValue]:
+        """The value ``roster`` gives each decision variable: placements, groups, primary
+        therapists, session starts and days, running groups and facilitators."""
+        placements = {p.id: p for p in roster.clients}
+        for client_id in self._clients:
+            p = placements.get(client_id)
+            yield RosterValue(self.placed(client_id), int(p is not None), f"placing {client_id}")
+            if p is None:
+                continue
+            if self.assign(client_id, p.group) is None:
+                yield RosterValue(None, 1, f"{client_id} in {p.group}")
+            for group_id, x in self.groups_of(client_id):
+                yield RosterValue(x, int(p.group == group_id), f"{client_id} in {group_id}")
+            if self.primary(client_id, p.therapist) is None:
+                yield RosterValue(None, 1, f"{client_id} with {p.therapist}")
+            for therapist_id, y in self.therapists_of(client_id):
+                yield RosterValue(
+                    y, int(p.therapist == therapist_id), f"{client_id} with {p.therapist}"
+                )
+            yield from self._session_values(client_id, sorted(span(s)[0] for s in p.sessions))
+        facilitator = {g.id: g.facilitator for g in roster.groups}
+        for group_id in self._groups:
+            yield RosterValue(
+                self.runs(group_id), int(group_id in facilitator), f"running {group_id}"
+            )
+            for therapist_id, f in self.facilitators_of(group_id):
+                yield RosterValue(f, int(facilitator.get(group_id) == therapist_id), group_id)
+
+    def _session_values(self, client_id: str, starts: list[int]) -> Iterator[RosterValue]:
+        sessions = self.sessions(client_id)
+        start_vars = sessions.starts if sessions is not None else ()
+        if len(starts) != len(start_vars):
+            yield RosterValue(None, 1, f"{client_id} with {len(starts)} session(s)")
+        if sessions is None:
+            return
+        for i, start_var in enumerate(sessions.starts):
+            held = starts[i] if i < len(starts) else None
+            if held is not None:
+                hintable = held in sessions.domain
+                yield RosterValue(start_var, held, f"{client_id}'s session {i + 1}", hintable)
+            for day, lit in sessions.on_day[i].items():
+                on_day = held is not None and held // MINUTES_PER_DAY == day
+                yield RosterValue(lit, int(on_day), f"{client_id}'s session {i + 1} day")
 
 
 def _client_sessions(

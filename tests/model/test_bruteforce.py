@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from helpers_solve import solve_and_check
 
-from solver.check import check
+from solver.checker import check
 from solver.instance import Instance, parse_instance
 from solver.roster import Roster, parse_roster
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from helpers_solve import moderate_week
 
-from solver.search import large
-from solver.check import check
+from solver.checker import check
+from solver.options import SolveOptions
 from solver.precompute import derive_facts
+from solver.search import large
 from solver.search.greedy import greedy_roster
-from solver.solve import solve
-from tests.helpers_solve import moderate_week
+from solver.solving import solve
 
 
 def test_a_small_week_is_not_restricted() -> None:
@@ -32,9 +33,7 @@ def test_restrict_keeps_pinned_chosen_and_preferred_therapists(
     for p in warm.clients:
         assert p.therapist in smaller.clients[p.id].therapists
         assert p.group in smaller.clients[p.id].groups
-    assert any(
-        len(smaller.clients[c].groups) < len(facts.clients[c].groups) for c in facts.clients
-    )
+    assert any(len(smaller.clients[c].groups) < len(facts.clients[c].groups) for c in facts.clients)
     for client_id, cf in smaller.clients.items():
         full = facts.clients[client_id]
         assert set(cf.therapists) <= set(full.therapists)
@@ -55,9 +54,8 @@ def test_a_restricted_solve_is_valid_and_claims_only_the_static_bound(
     monkeypatch.setattr(large, "GROUP_PAIR_LIMIT", 10)
     instance = moderate_week(60)
     bounds: list[float] = []
-    roster = solve(
-        instance, time_limit=10, workers=1, seed=0, on_progress=lambda p: bounds.append(p.bound)
-    )
+    options = SolveOptions(time_limit=10, workers=1, seed=0)
+    roster = solve(instance, options, on_progress=lambda p: bounds.append(p.bound))
     report = check(instance, roster)
     assert report.ok, report.lines()
     assert roster.objective == report.objective

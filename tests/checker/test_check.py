@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from solver.check import CheckReport, Violation, check
+from solver.checker import CheckReport, Violation, check
 from solver.instance import Instance, parse_instance
 from solver.roster import Roster, parse_roster
 
 Doc = dict[str, Any]
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def iv(day: str, start: str, end: str) -> Doc:
@@ -44,35 +44,73 @@ def base_instance() -> Doc:
             "min_weekly_hours": {"adult": 7, "adolescent": 6},
         },
         "groups": [
-            {"id": "G1", "shift": "morning", "population": "adult",
-             "tracks": ["substance_use"], "room": "R1", "max_size": 3,
-             "meetings": [iv("mon", "09:00", "12:00"), iv("wed", "09:00", "12:00")]},
-            {"id": "G2", "shift": "afternoon", "population": "adult",
-             "tracks": ["substance_use", "mental_health"], "room": "R1",
-             "meetings": [iv("tue", "13:00", "16:00"), iv("thu", "13:00", "16:00")]},
+            {
+                "id": "G1",
+                "shift": "morning",
+                "population": "adult",
+                "tracks": ["substance_use"],
+                "room": "R1",
+                "max_size": 3,
+                "meetings": [iv("mon", "09:00", "12:00"), iv("wed", "09:00", "12:00")],
+            },
+            {
+                "id": "G2",
+                "shift": "afternoon",
+                "population": "adult",
+                "tracks": ["substance_use", "mental_health"],
+                "room": "R1",
+                "meetings": [iv("tue", "13:00", "16:00"), iv("thu", "13:00", "16:00")],
+            },
             # Never runs: its room clash with G1 must not count.
-            {"id": "G3", "shift": "morning", "population": "adolescent",
-             "tracks": ["mental_health"], "room": "R1",
-             "meetings": [iv("mon", "09:00", "12:00")]},
+            {
+                "id": "G3",
+                "shift": "morning",
+                "population": "adolescent",
+                "tracks": ["mental_health"],
+                "room": "R1",
+                "meetings": [iv("mon", "09:00", "12:00")],
+            },
         ],
         "therapists": [
             # Monday is two touching intervals: their union holds G1's 09:00-12:00.
-            {"id": "T1", "specialties": ["trauma"], "max_caseload": 3, "max_groups": 1,
-             "availability": [iv("mon", "08:00", "10:30"), iv("mon", "10:30", "17:00")]
-             + [iv(d, "08:00", "17:00") for d in weekdays[1:]]},
-            {"id": "T2", "max_caseload": 3, "max_groups": 1,
-             "availability": [iv(d, "07:00", "17:00") for d in weekdays]},
+            {
+                "id": "T1",
+                "specialties": ["trauma"],
+                "max_caseload": 3,
+                "max_groups": 1,
+                "availability": [iv("mon", "08:00", "10:30"), iv("mon", "10:30", "17:00")]
+                + [iv(d, "08:00", "17:00") for d in weekdays[1:]],
+            },
+            {
+                "id": "T2",
+                "max_caseload": 3,
+                "max_groups": 1,
+                "availability": [iv(d, "07:00", "17:00") for d in weekdays],
+            },
             # max_caseload 0: left out of caseload_spread.
             {"id": "T3", "max_caseload": 0, "availability": []},
         ],
         "clients": [
-            {"id": "C1", "population": "adult", "track": "substance_use", "needs": ["trauma"],
-             "shift_preference": "morning"},
+            {
+                "id": "C1",
+                "population": "adult",
+                "track": "substance_use",
+                "needs": ["trauma"],
+                "shift_preference": "morning",
+            },
             {"id": "C2", "population": "adult", "track": "substance_use"},
-            {"id": "C3", "population": "adult", "track": "mental_health",
-             "shift_preference": "morning"},
-            {"id": "C4", "population": "adult", "track": "substance_use",
-             "preferred_therapists": ["T2"]},
+            {
+                "id": "C3",
+                "population": "adult",
+                "track": "mental_health",
+                "shift_preference": "morning",
+            },
+            {
+                "id": "C4",
+                "population": "adult",
+                "track": "substance_use",
+                "preferred_therapists": ["T2"],
+            },
             {"id": "C5", "population": "adult", "track": "substance_use", "priority": 2},
         ],
     }
@@ -80,9 +118,16 @@ def base_instance() -> Doc:
 
 # unassigned C5 (priority 2), C3 wants mornings, C4 prefers T2, C2 and C4 travel for a session.
 BASE_PENALTIES = {
-    "unassigned": 2000, "shift_mismatch": 10, "not_preferred_therapist": 5, "extra_trip": 4,
-    "caseload_spread": 0, "open_group": 0, "group_change": 0, "therapist_change": 0,
-    "session_moved": 0, "facilitator_change": 0,
+    "unassigned": 2000,
+    "shift_mismatch": 10,
+    "not_preferred_therapist": 5,
+    "extra_trip": 4,
+    "caseload_spread": 0,
+    "open_group": 0,
+    "group_change": 0,
+    "therapist_change": 0,
+    "session_moved": 0,
+    "facilitator_change": 0,
 }
 BASE_OBJECTIVE = 2019
 
@@ -232,14 +277,22 @@ def _c2_sessions(*sessions: Doc, count: int | None = None) -> Callable[[Doc, Doc
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        (_c2(busy=[iv("mon", "11:00", "13:00")]),
-         ("client C2", "group G1", "mon 09:00-12:00", "busy", "mon 11:00-13:00")),
-        (_c2(busy=[iv("tue", "10:30", "10:45")]),
-         ("client C2", "tue 10:00-11:00", "busy", "tue 10:30-10:45")),
-        (_c2_sessions(iv("wed", "11:00", "12:00")),
-         ("client C2", "wed 11:00-12:00", "wed 09:00-12:00", "G1")),
-        (_c2_sessions(iv("tue", "08:00", "09:00"), iv("tue", "10:00", "11:00"), count=2),
-         ("client C2", "tue 08:00-09:00", "tue 10:00-11:00", "same day")),
+        (
+            _c2(busy=[iv("mon", "11:00", "13:00")]),
+            ("client C2", "group G1", "mon 09:00-12:00", "busy", "mon 11:00-13:00"),
+        ),
+        (
+            _c2(busy=[iv("tue", "10:30", "10:45")]),
+            ("client C2", "tue 10:00-11:00", "busy", "tue 10:30-10:45"),
+        ),
+        (
+            _c2_sessions(iv("wed", "11:00", "12:00")),
+            ("client C2", "wed 11:00-12:00", "wed 09:00-12:00", "G1"),
+        ),
+        (
+            _c2_sessions(iv("tue", "08:00", "09:00"), iv("tue", "10:00", "11:00"), count=2),
+            ("client C2", "tue 08:00-09:00", "tue 10:00-11:00", "same day"),
+        ),
     ],
     ids=["meeting-busy", "session-busy", "session-meeting", "same-day"],
 )
@@ -256,8 +309,9 @@ def test_r2_overlapping_sessions_also_double_book_the_therapist() -> None:
     )
     report = checked_rules(instance, roster)
     assert [v.rule for v in report.violations] == ["R2", "R7"]
-    assert_names(report.violations[0].message, "client C2", "tue 10:00-11:00", "tue 10:30-11:30",
-                 "overlap")
+    assert_names(
+        report.violations[0].message, "client C2", "tue 10:00-11:00", "tue 10:30-11:30", "overlap"
+    )
     assert_names(report.violations[1].message, "therapist T2")
 
 
@@ -292,7 +346,8 @@ def _specialties(instance: Doc, roster: Doc) -> None:
 
 def _gap(instance: Doc, roster: Doc) -> None:
     entry(instance["therapists"], "T1")["availability"][:2] = [
-        iv("mon", "08:00", "10:30"), iv("mon", "10:45", "17:00")
+        iv("mon", "08:00", "10:30"),
+        iv("mon", "10:45", "17:00"),
     ]
 
 
@@ -343,14 +398,14 @@ def test_r5_primary_therapist(change: Callable[[Doc, Doc], None], words: tuple[s
         (_c2(session_minutes=45), ("client C2", "tue 10:00-11:00", "60 minutes", "45")),
         (_c2_sessions(iv("tue", "10:10", "11:10")), ("client C2", "10:10", "slot_minutes 15")),
         (_c2_sessions(iv("tue", "07:00", "08:00")), ("client C2", "tue 07:00-08:00", "open_hours")),
-        (_c2_sessions(iv("tue", "16:30", "17:30")),
-         ("client C2", "tue 16:30-17:30", "availability", "T2")),
+        (
+            _c2_sessions(iv("tue", "16:30", "17:30")),
+            ("client C2", "tue 16:30-17:30", "availability", "T2"),
+        ),
     ],
     ids=["count", "length", "slot", "open-hours", "therapist-availability"],
 )
-def test_r6_individual_sessions(
-    change: Callable[[Doc, Doc], None], words: tuple[str, ...]
-) -> None:
+def test_r6_individual_sessions(change: Callable[[Doc, Doc], None], words: tuple[str, ...]) -> None:
     instance, roster = base_instance(), base_roster()
     change(instance, roster)
     assert_names(only(checked_rules(instance, roster), "R6").message, *words)
@@ -368,8 +423,10 @@ def _session_during_facilitation(instance: Doc, roster: Doc) -> None:
     ("change", "words"),
     [
         (_two_sessions_at_once, ("therapist T1", "C1", "C2", "mon 13:00-14:00")),
-        (_session_during_facilitation,
-         ("therapist T1", "wed 09:00-12:00", "G1", "C4", "wed 10:00-11:00")),
+        (
+            _session_during_facilitation,
+            ("therapist T1", "wed 09:00-12:00", "G1", "C4", "wed 10:00-11:00"),
+        ),
     ],
     ids=["session-session", "meeting-session"],
 )
@@ -446,9 +503,7 @@ def test_client_missing() -> None:
     roster = base_roster()
     roster["unassigned"] = []
     report = checked(base_instance(), roster)
-    assert report.violations == [
-        Violation("roster", "client C5 is neither placed nor unassigned")
-    ]
+    assert report.violations == [Violation("roster", "client C5 is neither placed nor unassigned")]
 
 
 def test_client_placed_twice() -> None:
@@ -613,11 +668,19 @@ def previous_roster() -> Doc:
             # group change G2 -> G1; same therapist, same session
             placed("C1", "G2", "T1", iv("mon", "13:00", "14:00")),
             # previous group gone: no group_change; therapist T1 -> T2; session moved 10:15 -> 10:00
-            {"id": "C2", "group": "GONE", "therapist": "T1",
-             "sessions": [iv("tue", "10:15", "11:15")]},
+            {
+                "id": "C2",
+                "group": "GONE",
+                "therapist": "T1",
+                "sessions": [iv("tue", "10:15", "11:15")],
+            },
             # previous therapist gone: no therapist_change; its session is among the old ones
-            {"id": "C3", "group": "G2", "therapist": "T9",
-             "sessions": [iv("thu", "10:00", "11:00"), iv("fri", "09:00", "10:00")]},
+            {
+                "id": "C3",
+                "group": "G2",
+                "therapist": "T9",
+                "sessions": [iv("thu", "10:00", "11:00"), iv("fri", "09:00", "10:00")],
+            },
             # placed before, unassigned now: no rerun term
             {"id": "C5", "group": "G1", "therapist": "T2", "sessions": []},
             # discharged: the entry drops out
@@ -633,9 +696,16 @@ def test_every_term_recomputed_by_hand() -> None:
     instance["program"]["weights"] = {"open_group": 3}
     entry(instance["therapists"], "T3")["max_caseload"] = 1  # caseloads 2, 2, 0: spread 2
     expected = {
-        "unassigned": 2000, "shift_mismatch": 10, "not_preferred_therapist": 5,
-        "extra_trip": 4, "caseload_spread": 2, "open_group": 6, "group_change": 50,
-        "therapist_change": 50, "session_moved": 5, "facilitator_change": 20,
+        "unassigned": 2000,
+        "shift_mismatch": 10,
+        "not_preferred_therapist": 5,
+        "extra_trip": 4,
+        "caseload_spread": 2,
+        "open_group": 6,
+        "group_change": 50,
+        "therapist_change": 50,
+        "session_moved": 5,
+        "facilitator_change": 20,
     }
     roster = base_roster()
     roster["penalties"] = expected
@@ -651,7 +721,9 @@ def test_weights_scale_and_switch_off_terms() -> None:
     instance["program"]["weights"] = {"unassigned": 7, "extra_trip": 0, "shift_mismatch": 1}
     penalties = checked(instance, base_roster()).penalties.as_dict()
     assert (penalties["unassigned"], penalties["extra_trip"], penalties["shift_mismatch"]) == (
-        14, 0, 1
+        14,
+        0,
+        1,
     )
 
 
@@ -700,9 +772,15 @@ def test_caseload_spread_zero_without_counted_therapists() -> None:
 
 def infeasible_roster(status: str = "infeasible") -> Doc:
     return {
-        "format_version": 1, "status": status, "objective": None, "best_bound": None,
-        "penalties": dict.fromkeys(BASE_PENALTIES, 0), "solve_seconds": 2.0,
-        "groups": [], "clients": [], "unassigned": [],
+        "format_version": 1,
+        "status": status,
+        "objective": None,
+        "best_bound": None,
+        "penalties": dict.fromkeys(BASE_PENALTIES, 0),
+        "solve_seconds": 2.0,
+        "groups": [],
+        "clients": [],
+        "unassigned": [],
         "explanation": ["C1 is pinned to G1 and to T2, who is busy then"],
     }
 
@@ -733,9 +811,9 @@ def test_malformed_infeasible_roster() -> None:
 # --- the command line ---
 
 
-def _run_cli(tmp_path: Path, instance: Doc, roster: Doc, previous: Doc | None = None) -> tuple[
-    int, list[str]
-]:
+def _run_cli(
+    tmp_path: Path, instance: Doc, roster: Doc, previous: Doc | None = None
+) -> tuple[int, list[str]]:
     files = {"instance.json": instance, "roster.json": roster}
     if previous is not None:
         files["previous.json"] = previous
@@ -744,8 +822,14 @@ def _run_cli(tmp_path: Path, instance: Doc, roster: Doc, previous: Doc | None = 
     args = [sys.executable, "-m", "solver", "check", "instance.json", "roster.json"]
     if previous is not None:
         args += ["--previous", "previous.json"]
-    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    done = subprocess.run(
+        args,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     return done.returncode, done.stdout.splitlines()
 
 

@@ -6,22 +6,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_solve import with_placed
 
 from benchmarks.generate import generate, perturb
-from solver.analysis.explain import penalty_breakdown, what_would_it_take
+from solver.analysis.breakdown import penalty_breakdown
 from solver.analysis.recommend import recommend
-from solver.check import check
+from solver.analysis.whatif import what_would_it_take
+from solver.checker import check
 from solver.instance import Instance, load_instance, parse_instance
+from solver.options import SolveOptions
 from solver.roster import Roster
 from solver.search.greedy import greedy_roster
-from solver.solve import solve
-from tests.helpers_solve import with_placed
+from solver.solving import solve
 
-INSTANCES = Path(__file__).resolve().parent.parent / "instances"
+INSTANCES = Path(__file__).resolve().parents[2] / "instances"
 
 
 def _solved(instance: Instance) -> Roster:
-    roster = solve(instance, workers=1, seed=0, time_limit=30)
+    roster = solve(instance, SolveOptions(workers=1, seed=0, time_limit=30))
     assert check(instance, roster).ok
     return roster
 
@@ -32,9 +34,11 @@ def _unplace(instance: Instance, roster: Roster, client_id: str) -> Roster:
     return with_placed(instance, roster, placed, reason="taken out")
 
 
-def test_recommend_options_are_valid_and_priced_exactly() -> None:
-    instance = load_instance(INSTANCES / "clinic.json")
-    solved = _solved(instance)
+def test_recommend_options_are_valid_and_priced_exactly(
+    clinic: Instance, clinic_roster: Roster
+) -> None:
+    instance, solved = clinic, clinic_roster
+    assert check(instance, solved).ok
     pinned = {c.id for c in instance.clients if c.pinned_group or c.pinned_therapist}
     # One client out of each group that stays large enough to run without them.
     movable = [
@@ -123,7 +127,7 @@ def test_penalty_breakdown_adds_up_to_the_roster(source: str) -> None:
     else:
         tier, scenario, seed = source.split("-")
         instance = parse_instance(generate(tier, scenario, int(seed)))
-    roster = solve(instance, workers=2, seed=0, time_limit=20)
+    roster = solve(instance, SolveOptions(workers=2, seed=0, time_limit=20))
     items = penalty_breakdown(instance, roster)
     totals = dict.fromkeys(roster.penalties.as_dict(), 0)
     for item in items:
@@ -191,7 +195,7 @@ def test_infeasible_pins_name_exactly_the_two_pins() -> None:
         ],
         [MON_TUE],
     )
-    roster = solve(instance, workers=1, seed=0, time_limit=20)
+    roster = solve(instance, SolveOptions(workers=1, seed=0, time_limit=20))
     assert roster.status == "infeasible"
     text = "\n".join(roster.explanation)
     assert "C1 is pinned to group AM" in text
@@ -232,7 +236,7 @@ def test_penalty_breakdown_adds_up_on_reruns(change: str) -> None:
     base = generate("s", "normal", 1)
     before = parse_instance(base)
     after = parse_instance(perturb(base, change, 1))
-    previous = solve(before, workers=2, seed=0, time_limit=20)
+    previous = solve(before, SolveOptions(workers=2, seed=0, time_limit=20))
     roster = greedy_roster(after, previous=previous)
     report = check(after, roster, previous=previous)
     assert report.ok, report.lines()[:3]

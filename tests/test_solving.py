@@ -30,12 +30,13 @@ from helpers_solve import (
     therapist,
 )
 
-import solver.solve as solve_module
-from solver.check import check
+import solver.search.phases as solve_module
+from solver.checker import check
 from solver.instance import Instance, parse_instance
+from solver.options import Progress, SolveOptions
 from solver.roster import Roster
 from solver.search.greedy import greedy_roster
-from solver.solve import Progress, solve
+from solver.solving import solve
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -212,8 +213,8 @@ SOLVE_AND_PRINT = (
     "import json, sys\n"
     "sys.path.insert(0, 'tests')\n"
     "from helpers_solve import moderate_week\n"
-    "from solver.solve import solve\n"
-    "r = solve(moderate_week(40, 3), workers=1, seed=0, time_limit=20)\n"
+    "from solver import SolveOptions, solve\n"
+    "r = solve(moderate_week(40, 3), SolveOptions(workers=1, seed=0, time_limit=20))\n"
     "d = r.model_dump(); d.pop('solve_seconds')\n"
     "print(json.dumps(d, sort_keys=True))\n"
 )
@@ -252,7 +253,7 @@ def test_time_limit_is_honoured() -> None:
 def test_time_limit_is_honoured_on_a_larger_week() -> None:
     instance = moderate_week(200)
     start = time.perf_counter()
-    solve(instance, time_limit=1, workers=1)
+    solve(instance, SolveOptions(time_limit=1, workers=1))
     assert time.perf_counter() - start < 3
 
 
@@ -375,7 +376,7 @@ def test_the_bound_phase_keeps_the_roster_valid_and_its_bound_sound(
 
     monkeypatch.setattr(solve_module, "_bound_phase", spy)
     instance = moderate_week(60)
-    roster = solve(instance, time_limit=8, workers=1, seed=0)
+    roster = solve(instance, SolveOptions(time_limit=8, workers=1, seed=0))
     assert phases, "the bound phase did not run"
     report = check(instance, roster)
     assert report.ok, report.lines()
@@ -385,5 +386,5 @@ def test_the_bound_phase_keeps_the_roster_valid_and_its_bound_sound(
     # first phase's), rounded up: objectives are integers.
     assert roster.best_bound == min(roster.objective, math.ceil(phases[0] - 1e-6))
     # Sound: no roster of the week is below it (a longer solve's roster is one).
-    other = solve(instance, time_limit=10, workers=2, seed=1)
+    other = solve(instance, SolveOptions(time_limit=10, workers=2, seed=1))
     assert other.objective is not None and roster.best_bound <= other.objective

@@ -34,8 +34,13 @@ def minimal(**program: Any) -> Doc:
     doc: Doc = {
         "format_version": 1,
         "groups": [
-            {"id": "G1", "shift": "morning", "population": "adult", "tracks": ["substance_use"],
-             "meetings": [iv("mon", "09:00", "12:00")]},
+            {
+                "id": "G1",
+                "shift": "morning",
+                "population": "adult",
+                "tracks": ["substance_use"],
+                "meetings": [iv("mon", "09:00", "12:00")],
+            },
         ],
         "therapists": [{"id": "T1", "availability": [iv("mon", "08:00", "17:00")]}],
         "clients": [{"id": "C001", "population": "adult", "track": "substance_use"}],
@@ -83,18 +88,38 @@ def test_instance_lookups(path: Path) -> None:
 
 
 def test_roster_round_trip(tmp_path: Path) -> None:
-    roster = parse_roster({
-        "format_version": 1, "status": "feasible", "objective": 1010, "best_bound": 1002.5,
-        "penalties": {"unassigned": 1000, "shift_mismatch": 10, "not_preferred_therapist": 0,
-                      "extra_trip": 0, "caseload_spread": 0, "open_group": 0, "group_change": 0,
-                      "therapist_change": 0, "session_moved": 0, "facilitator_change": 0},
-        "solve_seconds": 3,
-        "groups": [{"id": "G1", "facilitator": "T1", "clients": ["C001"]}],
-        "clients": [{"id": "C001", "group": "G1", "therapist": "T1",
-                     "sessions": [iv("tue", "17:00", "18:00")]}],
-        "unassigned": [{"id": "C002", "reasons": ["no group fits"]}],
-        "explanation": [],
-    })
+    roster = parse_roster(
+        {
+            "format_version": 1,
+            "status": "feasible",
+            "objective": 1010,
+            "best_bound": 1002.5,
+            "penalties": {
+                "unassigned": 1000,
+                "shift_mismatch": 10,
+                "not_preferred_therapist": 0,
+                "extra_trip": 0,
+                "caseload_spread": 0,
+                "open_group": 0,
+                "group_change": 0,
+                "therapist_change": 0,
+                "session_moved": 0,
+                "facilitator_change": 0,
+            },
+            "solve_seconds": 3,
+            "groups": [{"id": "G1", "facilitator": "T1", "clients": ["C001"]}],
+            "clients": [
+                {
+                    "id": "C001",
+                    "group": "G1",
+                    "therapist": "T1",
+                    "sessions": [iv("tue", "17:00", "18:00")],
+                }
+            ],
+            "unassigned": [{"id": "C002", "reasons": ["no group fits"]}],
+            "explanation": [],
+        }
+    )
     path = tmp_path / "roster.json"
     path.write_text(roster.to_json(), encoding="utf-8")
     again = load_roster(path)
@@ -106,9 +131,16 @@ def test_roster_round_trip(tmp_path: Path) -> None:
 # --- defaults ------------------------------------------------------------------------------
 
 DEFAULT_WEIGHTS = {
-    "unassigned": 1000, "shift_mismatch": 10, "not_preferred_therapist": 5, "extra_trip": 2,
-    "caseload_spread": 1, "open_group": 0, "group_change": 50, "therapist_change": 50,
-    "session_moved": 5, "facilitator_change": 20,
+    "unassigned": 1000,
+    "shift_mismatch": 10,
+    "not_preferred_therapist": 5,
+    "extra_trip": 2,
+    "caseload_spread": 1,
+    "open_group": 0,
+    "group_change": 50,
+    "therapist_change": 50,
+    "session_moved": 5,
+    "facilitator_change": 20,
 }
 
 
@@ -176,7 +208,10 @@ def test_group_therapist_and_client_defaults() -> None:
     inst = parse_instance(minimal())
     group, therapist, client = inst.groups[0], inst.therapists[0], inst.clients[0]
     assert (group.name, group.audience, group.room, group.facilitator_specialties) == (
-        "", None, None, []
+        "",
+        None,
+        None,
+        [],
     )
     assert group.weekly_minutes == 180
     assert (therapist.name, therapist.specialties) == ("", [])
@@ -190,8 +225,9 @@ def test_group_therapist_and_client_defaults() -> None:
 
 def test_session_minutes_default_from_program() -> None:
     doc = minimal(individual_session_minutes=45)
-    doc["clients"].append({"id": "C002", "population": "adult", "track": "substance_use",
-                           "session_minutes": 50})
+    doc["clients"].append(
+        {"id": "C002", "population": "adult", "track": "substance_use", "session_minutes": 50}
+    )
     inst = parse_instance(doc)
     assert inst.session_minutes(inst.client("C001")) == 45
     assert inst.session_minutes(inst.client("C002")) == 50
@@ -270,7 +306,11 @@ def test_edge_values_are_accepted() -> None:
     doc["therapists"][0].update(availability=[], max_caseload=0, max_groups=0)
     doc["clients"][0].update(
         busy=[iv("tue", "00:00", "24:00"), iv("tue", "08:00", "09:00")],  # may overlap
-        individual_sessions=0, priority=10**6, keep_apart=["C001"], audiences=[], needs=[],
+        individual_sessions=0,
+        priority=10**6,
+        keep_apart=["C001"],
+        audiences=[],
+        needs=[],
     )
     inst = parse_instance(doc)
     assert inst.groups[0].weekly_minutes == 181
@@ -285,8 +325,15 @@ def test_every_divisor_of_60_is_a_slot(slot: int) -> None:
 def test_valid_pins_and_mutual_keep_apart_are_accepted() -> None:
     doc = minimal()
     doc["clients"] = [
-        {"id": "C001", "population": "adult", "track": "substance_use", "keep_apart": ["C002"],
-         "pinned_group": "G1", "pinned_therapist": "T1", "preferred_therapists": ["T1"]},
+        {
+            "id": "C001",
+            "population": "adult",
+            "track": "substance_use",
+            "keep_apart": ["C002"],
+            "pinned_group": "G1",
+            "pinned_therapist": "T1",
+            "preferred_therapists": ["T1"],
+        },
         {"id": "C002", "population": "adult", "track": "substance_use", "keep_apart": ["C001"]},
     ]
     inst = parse_instance(doc)

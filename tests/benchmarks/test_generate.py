@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 # The benchmarks are scripts beside the package, not part of it: make them importable.
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -22,14 +22,14 @@ from solver.instance import Instance, Interval, parse_instance  # noqa: E402
 from solver.roster import Roster  # noqa: E402
 from solver.search.greedy import greedy_roster, run_greedy  # noqa: E402
 
-HAS_CHECKER = importlib.util.find_spec("solver.check") is not None
+HAS_CHECKER = importlib.util.find_spec("solver.checker") is not None
 
 
 def _assert_checked(instance: Instance, roster: Roster, previous: Roster | None = None) -> None:
     """Every roster the greedy makes passes the project's checker, numbers included."""
     if not HAS_CHECKER:
         return
-    from solver.check import check
+    from solver.checker import check
 
     report = check(instance, roster, previous=previous)
     assert report.ok, report.lines()

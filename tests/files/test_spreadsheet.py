@@ -18,19 +18,15 @@ from typing import Any
 import pytest
 
 from solver.errors import InputError
-from solver.files.spreadsheet import (
-    COLUMNS,
-    PROGRAM_KEYS,
-    format_intervals,
-    parse_intervals,
-    read_workbook,
-    write_workbook,
-)
+from solver.files.cells import format_intervals, parse_intervals
+from solver.files.columns import COLUMNS, PROGRAM_KEYS
+from solver.files.workbook_read import read_workbook
+from solver.files.workbook_write import write_workbook
 from solver.instance import Instance, load_instance, parse_instance
 
 openpyxl = pytest.importorskip("openpyxl")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "instances" / "template.xlsx"
 # Instances only: a roster saved beside them has no therapists.
 SHIPPED = sorted(

@@ -16,7 +16,7 @@ from solver.errors import InputError
 from solver.instance import WEIGHT_KEYS, parse_instance
 from solver.roster import Roster, parse_roster
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def session(day: str, start: str, end: str) -> dict[str, str]:

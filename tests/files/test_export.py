@@ -27,7 +27,7 @@ openpyxl = pytest.importorskip("openpyxl")
 icalendar = pytest.importorskip("icalendar")
 pytest.importorskip("matplotlib")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MONDAY = dt.date(2025, 3, 3)
 PRIVATE = "Dr Jane Example"  # a name in the instance that no export may show
 

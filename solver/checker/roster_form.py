@@ -1,0 +1,128 @@
+"""The roster's own consistency: every client once, known ids, the group list, the status.
+
+Everything found here is a ``roster`` violation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from solver.checker.report import Violation
+from solver.checker.week import Week, names
+from solver.roster import Roster
+
+
+def unverifiable_form(roster: Roster) -> Iterator[Violation]:
+    status = roster.status
+    for key, items in (
+        ("groups", roster.groups),
+        ("clients", roster.clients),
+        ("unassigned", roster.unassigned),
+    ):
+        if items:
+            yield Violation("roster", f"status is {status} but {key} lists {len(items)} entries")
+    if roster.objective is not None:
+        yield Violation(
+            "roster", f"status is {status} but objective is {roster.objective}, not null"
+        )
+    if not any(line.strip() for line in roster.explanation):
+        yield Violation("roster", f"status is {status} but the explanation is empty")
+
+
+def roster_consistency(week: Week) -> Iterator[Violation]:
+    roster = week.roster
+    yield from _client_lists(week)
+    for placement in roster.clients:
+        if placement.id not in week.clients:
+            continue
+        if placement.group not in week.groups:
+            yield Violation(
+                "roster",
+                f"client {placement.id} is placed in group {placement.group}, "
+                "which the instance does not have",
+            )
+        if placement.therapist not in week.therapists:
+            yield Violation(
+                "roster",
+                f"client {placement.id} has primary therapist {placement.therapist}, "
+                "who is not a therapist of the instance",
+            )
+    yield from _group_list(week)
+    if roster.explanation:
+        yield Violation("roster", f"status is {roster.status} but the explanation is not empty")
+
+
+def _client_lists(week: Week) -> Iterator[Violation]:
+    roster = week.roster
+    placed_count: dict[str, int] = {}
+    for placement in roster.clients:
+        if placement.id not in week.clients:
+            yield Violation(
+                "roster", f"clients lists {placement.id}, which is not a client of the instance"
+            )
+        placed_count[placement.id] = placed_count.get(placement.id, 0) + 1
+    unassigned_count: dict[str, int] = {}
+    for entry in roster.unassigned:
+        if entry.id not in week.clients:
+            yield Violation(
+                "roster", f"unassigned lists {entry.id}, which is not a client of the instance"
+            )
+        unassigned_count[entry.id] = unassigned_count.get(entry.id, 0) + 1
+        if not any(reason.strip() for reason in entry.reasons):
+            yield Violation("roster", f"unassigned client {entry.id} has no reason")
+    for client in week.instance.clients:
+        placed = placed_count.get(client.id, 0)
+        unassigned = unassigned_count.get(client.id, 0)
+        if placed and unassigned:
+            yield Violation("roster", f"client {client.id} is both placed and unassigned")
+        if placed > 1:
+            yield Violation("roster", f"client {client.id} is placed {placed} times")
+        if unassigned > 1:
+            yield Violation("roster", f"client {client.id} is unassigned {unassigned} times")
+        if not placed and not unassigned:
+            yield Violation("roster", f"client {client.id} is neither placed nor unassigned")
+
+
+def _group_list(week: Week) -> Iterator[Violation]:
+    listings: dict[str, int] = {}
+    for listed in week.roster.groups:
+        listings[listed.id] = listings.get(listed.id, 0) + 1
+        if listed.id not in week.groups:
+            yield Violation(
+                "roster", f"groups lists {listed.id}, which is not a group of the instance"
+            )
+        if listed.facilitator not in week.therapists:
+            yield Violation(
+                "roster",
+                f"group {listed.id} has facilitator {listed.facilitator}, "
+                "who is not a therapist of the instance",
+            )
+        members = week.members.get(listed.id, [])
+        if not members:
+            yield Violation("roster", f"groups lists {listed.id}, but no client is placed in it")
+            continue
+        seen: set[str] = set()
+        for client_id in listed.clients:
+            if client_id in seen:
+                yield Violation("roster", f"group {listed.id} lists client {client_id} twice")
+            seen.add(client_id)
+            if client_id not in members:
+                yield Violation(
+                    "roster",
+                    f"group {listed.id} lists client {client_id}, who is not placed in it",
+                )
+        for client_id in members:
+            if client_id not in seen:
+                yield Violation(
+                    "roster",
+                    f"group {listed.id} does not list client {client_id}, who is placed in it",
+                )
+    for group_id, members in week.members.items():
+        count = listings.get(group_id, 0)
+        if count == 0:
+            yield Violation(
+                "roster",
+                f"group {group_id} runs (clients {names(members)}) but groups does not list it",
+            )
+        elif count > 1:
+            yield Violation("roster", f"groups lists group {group_id} {count} times")

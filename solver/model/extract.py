@@ -1,0 +1,84 @@
+"""Reading a roster back from a solved model."""
+
+from __future__ import annotations
+
+import math
+
+from ortools.sat.python import cp_model
+
+from solver.model import RosterModel
+from solver.precompute import interval_at
+from solver.roster import Penalties, Placement, Roster, RosterGroup, Status
+
+__all__ = ["roster_from_solution", "rounded_bound"]
+
+
+def roster_from_solution(
+    built: RosterModel,
+    solver: cp_model.CpSolver,
+    status: Status,
+    elapsed: float,
+    proved: float | None = None,
+) -> Roster:
+    """The roster in ``solver``'s best solution of ``built``, priced by the model's penalties.
+
+    ``unassigned`` is left empty (reasons are an analysis of their own); ``best_bound`` is
+    the objective when ``status`` is optimal, else ``proved`` or the solver's bound, rounded up.
+    """
+    v = built.variables
+    facts = built.facts
+    placements: list[Placement] = []
+    members: dict[str, list[str]] = {}
+    for client in facts.instance.clients:
+        placed = v.placed(client.id)
+        if placed is None or not solver.boolean_value(placed):
+            continue
+        group_id = next(g for g, x in v.groups_of(client.id) if solver.boolean_value(x))
+        therapist = next(t for t, y in v.therapists_of(client.id) if solver.boolean_value(y))
+        minutes = facts.clients[client.id].session_minutes
+        sessions = v.sessions(client.id)
+        starts = [solver.value(s) for s in sessions.starts] if sessions is not None else []
+        placements.append(
+            Placement(
+                id=client.id,
+                group=group_id,
+                therapist=therapist,
+                sessions=[interval_at(s, minutes) for s in starts],
+            )
+        )
+        members.setdefault(group_id, []).append(client.id)
+    groups = []
+    for group in facts.instance.groups:
+        if group.id not in members:
+            continue
+        facilitator = next(t for t, f in v.facilitators_of(group.id) if solver.boolean_value(f))
+        groups.append(RosterGroup(id=group.id, facilitator=facilitator, clients=members[group.id]))
+    amounts = dict.fromkeys(Penalties.model_fields, 0)
+    for p in built.penalties:
+        amounts[p.term] += p.weight * int(solver.value(p.count))
+    penalties = Penalties(**amounts)
+    objective = penalties.total()
+    bound = objective if status == "optimal" else rounded_bound(solver, objective, proved)
+    return Roster(
+        format_version=1,
+        status=status,
+        objective=objective,
+        best_bound=bound,
+        penalties=penalties,
+        solve_seconds=round(elapsed, 3),
+        groups=groups,
+        clients=placements,
+        unassigned=[],
+        explanation=[],
+    )
+
+
+def rounded_bound(
+    solver: cp_model.CpSolver, objective: int, proved: float | None = None
+) -> float | None:
+    """The search's lower bound (``proved`` instead when given: a bound proved by the
+    phases of the search), rounded up (objectives are integers), at most ``objective``."""
+    bound = solver.best_objective_bound if proved is None else proved
+    if not math.isfinite(bound):
+        return None
+    return min(objective, math.ceil(bound - 1e-6))

@@ -1,0 +1,130 @@
+"""What a solve is asked (:class:`SolveOptions`) and what it gives back (:class:`SolveResult`).
+
+These types import neither OR-Tools nor pandas, so ``from solver import SolveOptions``
+stays cheap. :class:`WeekSolver` is the shape of anything that solves a week: the
+CP-SAT solver (:func:`solver.solving.solve_detailed`) and the greedy baseline
+(:func:`solver.search.greedy.solve_detailed`) both have it, so the benchmarks run either.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from solver.instance import Instance
+from solver.roster import Roster
+
+__all__ = [
+    "Progress",
+    "SolveOptions",
+    "SolveResult",
+    "SolveStats",
+    "WeekSolver",
+    "default_workers",
+]
+
+
+def default_workers() -> int:
+    """CP-SAT workers by default: the cores this process may use."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores)
+
+
+MAX_SEED = 2**31 - 1
+"""CP-SAT's random seed is a 32-bit signed integer."""
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How long and how wide to search.
+
+    Attributes:
+        time_limit: seconds for the whole call, precomputation included (finite, > 0).
+        workers: CP-SAT search workers; ``None`` means the cores this process may use.
+            With one worker and a fixed seed the result is reproducible when the search
+            ends before the time limit. Below 8 workers, a search still unproved after
+            85 % of the time spends the rest proving a better bound (the bound phase);
+            memory grows with the workers on large weeks.
+        seed: random seed of the search (0 to 2**31 - 1).
+        log: let CP-SAT log its search to standard output.
+
+    Raises:
+        ValueError: a value out of range (the message names the field).
+    """
+
+    time_limit: float = 60.0
+    workers: int | None = None
+    seed: int = 0
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.time_limit, int | float) and math.isfinite(self.time_limit)):
+            raise ValueError(
+                f"time_limit must be a finite number of seconds, not {self.time_limit!r}"
+            )
+        if self.time_limit <= 0:
+            raise ValueError(f"time_limit must be above 0 seconds, not {self.time_limit!r}")
+        if self.workers is not None and (
+            isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1
+        ):
+            raise ValueError(f"workers must be a whole number of at least 1, not {self.workers!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ValueError(f"seed must be a whole number, not {self.seed!r}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be between 0 and {MAX_SEED}, not {self.seed}")
+
+    def worker_count(self) -> int:
+        """``workers``, or the cores this process may use when it is ``None``."""
+        return self.workers or default_workers()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One improving roster found during the search."""
+
+    seconds: float
+    objective: int
+    bound: float
+
+
+@dataclass(frozen=True)
+class SolveStats:
+    """Figures of one solve, for benchmarks and logs."""
+
+    build_seconds: float
+    first_solution_seconds: float | None
+    final_solution_seconds: float | None
+    proof_seconds: float | None
+    variables: int
+    constraints: int
+    solutions: int
+    workers: int
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """A roster with the figures of the solve that produced it."""
+
+    roster: Roster
+    stats: SolveStats
+
+
+class WeekSolver(Protocol):
+    """Something that solves a week: the CP-SAT solver or the greedy baseline."""
+
+    def __call__(
+        self,
+        instance: Instance,
+        options: SolveOptions | None = None,
+        *,
+        previous: Roster | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> SolveResult:
+        """The best roster this solver finds for ``instance``, with its figures."""
+        ...
