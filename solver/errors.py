@@ -69,7 +69,7 @@ def format_location(loc: Iterable[int | str], raw: Any) -> tuple[str, str]:
         entry = f"{name}[{index}]"
         item = _lookup(raw, name, index)
         if isinstance(item, Mapping) and isinstance(item.get("id"), str) and item["id"]:
-            entry += f" (id {item['id']})"
+            entry += f" (id {_shown_id(item['id'])})"
         parts = parts[2:]
     elif parts and parts[0] == "program":
         entry = "program"
@@ -81,6 +81,15 @@ def format_location(loc: Iterable[int | str], raw: Any) -> tuple[str, str]:
         else:
             key += f".{part}" if key else str(part)
     return entry, key
+
+
+def _shown_id(item_id: str) -> str:
+    """An id as a problem line shows it: a bad id (a line break, 1 MB long) escaped and cut
+    short, so that the line stays one short line."""
+    if len(item_id) <= 64 and item_id.isprintable():
+        return item_id
+    shown = ascii(item_id[:40])
+    return shown + ("..." if len(item_id) > 40 else "")
 
 
 def _lookup(raw: Any, name: str, index: int) -> Any:

@@ -19,12 +19,11 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    StringConstraints,
     field_validator,
     model_validator,
 )
 
-from solver.documents import parse_document, read_json
+from solver.documents import MAX_OBJECTIVE, Id, Text, parse_document, read_json
 from solver.errors import InputError, Problem
 
 __all__ = [
@@ -59,9 +58,17 @@ def _check_time(value: str) -> str:
 
 
 Time = Annotated[str, AfterValidator(_check_time)]
-Id = Annotated[str, StringConstraints(min_length=1)]
 
 MINUTES_PER_DAY = 24 * 60
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+
+# The format's upper bounds (ids and texts: solver.documents). Each keeps memory and time
+# in check; together they keep every objective within 2**53 (see _objective_problems).
+MAX_GROUPS, MAX_THERAPISTS, MAX_CLIENTS = 10_000, 10_000, 100_000
+MAX_LIST = 1_000  # items in a list inside an entry: meetings, busy, tracks, keep_apart ...
+MAX_COUNT = 1_000  # group sizes, max_caseload, max_groups
+MAX_SESSIONS = 7  # individual sessions a week: at most one a day (R2)
+MAX_WEIGHT = MAX_PRIORITY = 1_000_000
 
 
 def time_to_minutes(value: str) -> int:
@@ -125,22 +132,29 @@ def _default_open_hours() -> list[Interval]:
     return [Interval(day=d, start="08:00", end="21:00") for d in DAYS[:5]]
 
 
-NonNegInt = Annotated[int, Field(ge=0)]
+Weight = Annotated[int, Field(ge=0, le=MAX_WEIGHT)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Size = Annotated[int, Field(ge=1, le=MAX_COUNT)]
+Minutes = Annotated[int, Field(ge=1, le=MINUTES_PER_DAY)]
+Hours = Annotated[float, Field(ge=0, le=MINUTES_PER_WEEK // 60, allow_inf_nan=False)]
+Intervals = Annotated[list[Interval], Field(max_length=MAX_LIST)]
+Texts = Annotated[list[Text], Field(max_length=MAX_LIST)]
+Ids = Annotated[list[Id], Field(max_length=MAX_LIST)]
 
 
 class Weights(_Strict):
     """The objective's weights; a key left out keeps its default."""
 
-    unassigned: NonNegInt = 1000
-    shift_mismatch: NonNegInt = 10
-    not_preferred_therapist: NonNegInt = 5
-    extra_trip: NonNegInt = 2
-    caseload_spread: NonNegInt = 1
-    open_group: NonNegInt = 0
-    group_change: NonNegInt = 50
-    therapist_change: NonNegInt = 50
-    session_moved: NonNegInt = 5
-    facilitator_change: NonNegInt = 20
+    unassigned: Weight = 1000
+    shift_mismatch: Weight = 10
+    not_preferred_therapist: Weight = 5
+    extra_trip: Weight = 2
+    caseload_spread: Weight = 1
+    open_group: Weight = 0
+    group_change: Weight = 50
+    therapist_change: Weight = 50
+    session_moved: Weight = 5
+    facilitator_change: Weight = 20
 
 
 WEIGHT_KEYS: tuple[str, ...] = tuple(Weights.model_fields)
@@ -149,19 +163,19 @@ WEIGHT_KEYS: tuple[str, ...] = tuple(Weights.model_fields)
 class MinWeeklyHours(_Strict):
     """Weekly hours (groups plus individual sessions) a placed client reaches."""
 
-    adult: Annotated[float, Field(ge=0)] = 9
-    adolescent: Annotated[float, Field(ge=0)] = 6
+    adult: Hours = 9
+    adolescent: Hours = 6
 
 
 class Program(_Strict):
     """Program-wide settings and defaults."""
 
-    name: str = ""
-    group_max_size: Annotated[int, Field(ge=1)] = 8
-    group_min_size: Annotated[int, Field(ge=1)] = 3
+    name: Text = ""
+    group_max_size: Size = 8
+    group_min_size: Size = 3
     slot_minutes: Annotated[int, Field(ge=1, le=60)] = 15
-    individual_session_minutes: Annotated[int, Field(ge=1)] = 60
-    open_hours: list[Interval] = Field(default_factory=_default_open_hours)
+    individual_session_minutes: Minutes = 60
+    open_hours: Intervals = Field(default_factory=_default_open_hours)
     min_weekly_hours: MinWeeklyHours = Field(default_factory=MinWeeklyHours)
     weights: Weights = Field(default_factory=Weights)
 
@@ -191,16 +205,16 @@ class Group(_Strict):
     """One group series that may run this week."""
 
     id: Id
-    name: str = ""
+    name: Text = ""
     shift: Shift
-    meetings: Annotated[list[Interval], Field(min_length=1)]
+    meetings: Annotated[list[Interval], Field(min_length=1, max_length=MAX_LIST)]
     population: Population
-    tracks: Annotated[list[str], Field(min_length=1)]
-    audience: str | None = None
-    facilitator_specialties: list[str] = Field(default_factory=list)
+    tracks: Annotated[list[Text], Field(min_length=1, max_length=MAX_LIST)]
+    audience: Text | None = None
+    facilitator_specialties: Texts = Field(default_factory=list)
     # Left out: the program's group_max_size, filled in by Instance.
-    max_size: int | None = None
-    room: str | None = None
+    max_size: Size | None = None
+    room: Text | None = None
 
     _not_null = field_validator("max_size", mode="before")(_not_null)
 
@@ -220,11 +234,11 @@ class Therapist(_Strict):
     """A therapist: primary therapist for clients and facilitator of groups."""
 
     id: Id
-    name: str = ""
-    specialties: list[str] = Field(default_factory=list)
-    availability: list[Interval]
-    max_caseload: NonNegInt = 12
-    max_groups: NonNegInt = 2
+    name: Text = ""
+    specialties: Texts = Field(default_factory=list)
+    availability: Intervals
+    max_caseload: Count = 12
+    max_groups: Count = 2
 
 
 class Client(_Strict):
@@ -232,17 +246,18 @@ class Client(_Strict):
 
     id: Id
     population: Population
-    track: str
-    audiences: list[str] = Field(default_factory=list)
-    needs: list[str] = Field(default_factory=list)
-    busy: list[Interval] = Field(default_factory=list)
+    track: Text
+    audiences: Texts = Field(default_factory=list)
+    needs: Texts = Field(default_factory=list)
+    busy: Intervals = Field(default_factory=list)
     shift_preference: Shift | None = None
-    individual_sessions: NonNegInt = 1
-    session_minutes: Annotated[int, Field(ge=1)] | None = None
-    preferred_therapists: list[Id] = Field(default_factory=list)
-    avoid_therapists: list[Id] = Field(default_factory=list)
-    keep_apart: list[Id] = Field(default_factory=list)
-    priority: Annotated[int, Field(ge=1)] = 1
+    # At most one session a day (R2).
+    individual_sessions: Annotated[int, Field(ge=0, le=MAX_SESSIONS)] = 1
+    session_minutes: Minutes | None = None
+    preferred_therapists: Ids = Field(default_factory=list)
+    avoid_therapists: Ids = Field(default_factory=list)
+    keep_apart: Ids = Field(default_factory=list)
+    priority: Annotated[int, Field(ge=1, le=MAX_PRIORITY)] = 1
     pinned_group: Id | None = None
     pinned_therapist: Id | None = None
 
@@ -256,9 +271,9 @@ class Instance(_Strict):
 
     format_version: Literal[1]
     program: Program = Field(default_factory=Program)
-    groups: list[Group]
-    therapists: list[Therapist]
-    clients: list[Client]
+    groups: Annotated[list[Group], Field(max_length=MAX_GROUPS)]
+    therapists: Annotated[list[Therapist], Field(max_length=MAX_THERAPISTS)]
+    clients: Annotated[list[Client], Field(max_length=MAX_CLIENTS)]
 
     @field_validator("format_version", mode="before")
     @classmethod
@@ -276,7 +291,7 @@ class Instance(_Strict):
         for group in self.groups:
             if group.max_size is None:
                 group.max_size = self.program.group_max_size
-        problems = list(_cross_reference_problems(self))
+        problems = [*_cross_reference_problems(self), *_objective_problems(self)]
         if problems:
             # Not a ValueError: pydantic lets it through with its structured problems intact.
             raise InputError(problems)
@@ -403,6 +418,36 @@ def _cross_reference_problems(inst: Instance) -> Iterator[Problem]:
                     )
 
 
+def _objective_problems(inst: Instance) -> Iterator[Problem]:
+    """The objective's worst case (every term at its most at once), when above 2**53."""
+    w = inst.program.weights
+    clients, groups = len(inst.clients), len(inst.groups)
+    sessions = sum(c.individual_sessions for c in inst.clients)
+    caseload = max((t.max_caseload for t in inst.therapists), default=0)
+    most = {
+        "unassigned": w.unassigned * sum(c.priority for c in inst.clients),
+        "shift_mismatch": w.shift_mismatch * clients,
+        "not_preferred_therapist": w.not_preferred_therapist * clients,
+        "extra_trip": w.extra_trip * sessions,
+        "caseload_spread": w.caseload_spread * caseload,
+        "open_group": w.open_group * groups,
+        "group_change": w.group_change * clients,
+        "therapist_change": w.therapist_change * clients,
+        "session_moved": w.session_moved * sessions,
+        "facilitator_change": w.facilitator_change * groups,
+    }
+    total = sum(most.values())
+    if total > MAX_OBJECTIVE:
+        term = max(most, key=lambda k: most[k])
+        also = " or the clients' priorities" if term == "unassigned" else ""
+        yield Problem(
+            "program",
+            f"weights.{term}",
+            f"the objective could reach {total:,}, above the limit 2**53 ({MAX_OBJECTIVE:,}); "
+            f"{term} alone could cost {most[term]:,}: lower this weight{also}",
+        )
+
+
 def _static_ineligibility(client: Client, group: Group) -> Iterator[str]:
     if group.population != client.population:
         yield f"the group is for {group.population}s, the client is an {client.population}"
@@ -429,4 +474,4 @@ def load_instance(path: str | Path) -> Instance:
     Raises:
         InputError: the file is unreadable, not JSON, or not a valid instance.
     """
-    return parse_instance(read_json(path), source=str(path))
+    return parse_instance(read_json(path, what="instance"), source=str(path))

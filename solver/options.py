@@ -4,12 +4,18 @@ These types import neither OR-Tools nor pandas, so ``from solver import SolveOpt
 stays cheap. :class:`WeekSolver` is the shape of anything that solves a week: the
 CP-SAT solver (:func:`solver.solving.solve_detailed`) and the greedy baseline
 (:func:`solver.search.greedy.solve_detailed`) both have it, so the benchmarks run either.
+
+:class:`Deadline` is when a solve must stop (the time limit, or a stop request such as
+Ctrl-C); each stage checks it and raises :class:`Stopped` (internal: ``solve_detailed``
+catches it and returns the best roster so far).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,10 +24,12 @@ from solver.instance import Instance
 from solver.roster import Roster
 
 __all__ = [
+    "Deadline",
     "Progress",
     "SolveOptions",
     "SolveResult",
     "SolveStats",
+    "Stopped",
     "WeekSolver",
     "default_workers",
 ]
@@ -84,6 +92,52 @@ class SolveOptions:
         return self.workers or default_workers()
 
 
+class Stopped(Exception):
+    """Raised by a stage of a solve when its :class:`Deadline` has passed or a stop was
+    requested; ``done`` is the share of that stage's work finished (0 to 1) when known.
+
+    Internal: :func:`solver.solving.solve_detailed` catches it and returns the best roster
+    found so far.
+    """
+
+    def __init__(self, done: float | None = None) -> None:
+        super().__init__("the solve was stopped (time limit or stop request)")
+        self.done = done
+
+
+class Deadline:
+    """When a solve must stop: a moment of ``time.perf_counter()`` (``at``; never when
+    infinite) and an optional stop request (``stop``, a :class:`threading.Event` that the
+    command line sets on Ctrl-C or SIGTERM).
+
+    Long loops (one turn per client or group) call :meth:`check`, which costs a clock
+    read, so a stage ends within one turn of the deadline.
+    """
+
+    def __init__(self, at: float = math.inf, stop: threading.Event | None = None) -> None:
+        self.at = at
+        self.stop = stop
+
+    @property
+    def stop_requested(self) -> bool:
+        """True once the stop request is set."""
+        return self.stop is not None and self.stop.is_set()
+
+    def expired(self) -> bool:
+        """True when the moment has passed or a stop was requested."""
+        return self.stop_requested or time.perf_counter() >= self.at
+
+    def left(self) -> float:
+        """Seconds left (negative once passed; 0 when a stop was requested)."""
+        return 0.0 if self.stop_requested else self.at - time.perf_counter()
+
+    def check(self, done: float | None = None) -> None:
+        """Raise :class:`Stopped` (with ``done``, the share of the stage finished) when
+        :meth:`expired`."""
+        if self.expired():
+            raise Stopped(done)
+
+
 @dataclass(frozen=True)
 class Progress:
     """One improving roster found during the search."""
@@ -105,6 +159,7 @@ class SolveStats:
     constraints: int
     solutions: int
     workers: int
+    interrupted: bool = False  # a stop request (Ctrl-C) ended the solve early
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from solver.instance import DAYS, MINUTES_PER_DAY, Client, Group, Instance, Interval, Therapist
+from solver.options import Deadline
+from solver.vocabulary import group_hint, therapist_hint
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,7 @@ def derive_facts(
     *,
     canonical: bool = False,
     previous_starts: dict[str, set[int]] | None = None,
+    deadline: Deadline | None = None,
 ) -> Facts:
     """Derive the static facts of ``instance`` (see the module docstring).
 
@@ -137,32 +140,44 @@ def derive_facts(
     therapists, days and penalties, so the optimum is unchanged.
     ``previous_starts`` (client id -> week minutes of their previous sessions)
     keeps those starts available for the rerun term ``session_moved``.
+
+    With ``deadline``, each client (and each group and therapist) checks it first: a
+    passed deadline or a stop request raises :class:`~solver.options.Stopped`.
     """
+    deadline = deadline or Deadline()
     wanted = None if client_ids is None else set(client_ids)
     program = instance.program
     meetings = {g.id: [span(m) for m in g.meetings] for g in instance.groups}
     availability = {t.id: merged(t.availability) for t in instance.therapists}
-    facilitators = {
-        g.id: [t.id for t in instance.therapists if _may_facilitate(t, g, availability[t.id])]
-        for g in instance.groups
-    }
+    facilitators: dict[str, list[str]] = {}
+    for g in instance.groups:
+        deadline.check()
+        facilitators[g.id] = [
+            t.id for t in instance.therapists if _may_facilitate(t, g, availability[t.id])
+        ]
     open_hours = merged(program.open_hours)
     grid = StartSets(program.slot_minutes)
-    clients = {
-        c.id: _client_facts(instance, c, meetings, facilitators, availability, open_hours, grid)
-        for c in instance.clients
-        if wanted is None or c.id in wanted
-    }
+    clients: dict[str, ClientFacts] = {}
+    for c in instance.clients:
+        if wanted is None or c.id in wanted:
+            deadline.check()
+            clients[c.id] = _client_facts(
+                instance, c, meetings, facilitators, availability, open_hours, grid
+            )
     if canonical:
-        _canonical_starts(instance, clients, meetings, facilitators, previous_starts or {})
-    room_conflicts = [
-        (a.id, b.id)
-        for i, a in enumerate(instance.groups)
-        for b in instance.groups[i + 1 :]
-        if a.room is not None
-        and a.room == b.room
-        and any(spans_overlap(x, y) for x in meetings[a.id] for y in meetings[b.id])
-    ]
+        _canonical_starts(
+            instance, clients, meetings, facilitators, previous_starts or {}, deadline
+        )
+    room_conflicts: list[tuple[str, str]] = []
+    for i, a in enumerate(instance.groups):
+        deadline.check()
+        room_conflicts += [
+            (a.id, b.id)
+            for b in instance.groups[i + 1 :]
+            if a.room is not None
+            and a.room == b.room
+            and any(spans_overlap(x, y) for x in meetings[a.id] for y in meetings[b.id])
+        ]
     pairs = {
         tuple(sorted((c.id, other)))
         for c in instance.clients
@@ -181,6 +196,7 @@ def _canonical_starts(
     meetings: dict[str, list[Span]],
     facilitators: dict[str, list[str]],
     previous_starts: dict[str, set[int]],
+    deadline: Deadline,
 ) -> None:
     """Keep only the session starts that some optimal roster needs.
 
@@ -202,6 +218,7 @@ def _canonical_starts(
         for therapist_id in therapists:
             boundaries[therapist_id].update(hi for _, hi in meetings[group_id])
     for cf in clients.values():
+        deadline.check()
         meeting_ends = {hi for g in cf.groups for _, hi in meetings[g]}
         before = previous_starts.get(cf.client.id, set())
         for therapist_id, starts in cf.starts.items():
@@ -212,6 +229,7 @@ def _canonical_starts(
             bound.update(before & feasible)
             lengths[therapist_id].add(cf.session_minutes)
     for therapist_id, points in boundaries.items():
+        deadline.check()
         closure = _chain_closure(points, lengths[therapist_id], step)
         for cf in clients.values():
             if therapist_id in cf.starts:
@@ -439,15 +457,16 @@ def _no_group_reason(instance: Instance, client: Client, why: dict[str, list[str
         and (g.audience is None or g.audience in client.audiences)
     ]
     if not matching:
-        return f"no {label} group is offered this week"
+        return f"no {label} group is offered this week{group_hint(instance, client)}"
     details = "; ".join(f"{w}" for g in matching for w in why.get(g.id, [])[:1])
-    return f"no {label} group fits: {details}"
+    return f"no {label} group fits: {details}{group_hint(instance, client)}"
 
 
 def _no_therapist_reason(instance: Instance, client: Client, why: dict[str, str]) -> str:
     if client.needs and not any(
         set(client.needs) <= set(t.specialties) for t in instance.therapists
     ):
-        return f"no therapist holds all of {', '.join(client.needs)}"
+        hint = therapist_hint(instance, client)
+        return f"no therapist holds all of {', '.join(client.needs)}{hint}"
     details = "; ".join(why[t.id] for t in instance.therapists if t.id in why)
     return f"no therapist can be the primary therapist: {details or 'no therapists'}"

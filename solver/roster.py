@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from solver.documents import parse_document, read_json
+from solver.documents import MAX_OBJECTIVE, Id, parse_document, read_json
+from solver.errors import InputError, Problem
 from solver.instance import (
     DAYS,
+    MAX_CLIENTS,
+    MAX_GROUPS,
+    MAX_LIST,
     WEIGHT_KEYS,
-    Id,
     Instance,
     Interval,
 )
@@ -27,11 +31,16 @@ __all__ = [
     "RosterGroup",
     "Status",
     "Unassigned",
+    "ensure_roster_matches",
     "load_roster",
     "parse_roster",
 ]
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+
+
+Amount = Annotated[int, Field(ge=0, le=MAX_OBJECTIVE)]
+"""An objective, a bound or a penalty: a whole number from 0 to 2**53."""
 
 
 class _Strict(BaseModel):
@@ -41,16 +50,16 @@ class _Strict(BaseModel):
 class Penalties(_Strict):
     """Weighted amount (count x weight) of each objective term."""
 
-    unassigned: int
-    shift_mismatch: int
-    not_preferred_therapist: int
-    extra_trip: int
-    caseload_spread: int
-    open_group: int
-    group_change: int
-    therapist_change: int
-    session_moved: int
-    facilitator_change: int
+    unassigned: Amount
+    shift_mismatch: Amount
+    not_preferred_therapist: Amount
+    extra_trip: Amount
+    caseload_spread: Amount
+    open_group: Amount
+    group_change: Amount
+    therapist_change: Amount
+    session_moved: Amount
+    facilitator_change: Amount
 
     @classmethod
     def zero(cls) -> Penalties:
@@ -71,7 +80,7 @@ class RosterGroup(_Strict):
 
     id: Id
     facilitator: Id
-    clients: Annotated[list[Id], Field(min_length=1)]
+    clients: Annotated[list[Id], Field(min_length=1, max_length=MAX_CLIENTS)]
 
 
 class Placement(_Strict):
@@ -80,7 +89,7 @@ class Placement(_Strict):
     id: Id
     group: Id
     therapist: Id
-    sessions: list[Interval] = Field(default_factory=list)
+    sessions: Annotated[list[Interval], Field(max_length=MAX_LIST)] = Field(default_factory=list)
 
 
 class Unassigned(_Strict):
@@ -95,14 +104,23 @@ class Roster(_Strict):
 
     format_version: Literal[1]
     status: Status
-    objective: int | None
-    best_bound: float | None
+    objective: Amount | None
+    best_bound: Amount | None
     penalties: Penalties
-    solve_seconds: Annotated[float, Field(ge=0)]
-    groups: list[RosterGroup]
-    clients: list[Placement]
-    unassigned: list[Unassigned]
+    solve_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    groups: Annotated[list[RosterGroup], Field(max_length=MAX_GROUPS)]
+    clients: Annotated[list[Placement], Field(max_length=MAX_CLIENTS)]
+    unassigned: Annotated[list[Unassigned], Field(max_length=MAX_CLIENTS)]
     explanation: list[str]
+
+    @field_validator("best_bound", mode="before")
+    @classmethod
+    def _bound_rounded_up(cls, value: Any) -> Any:
+        """A bound written as a number with a fraction (as rosters once were), rounded up:
+        objectives are whole numbers, so that is still a bound."""
+        if isinstance(value, float) and math.isfinite(value):
+            return math.ceil(value)
+        return value
 
     @field_validator("format_version", mode="before")
     @classmethod
@@ -216,4 +234,37 @@ def load_roster(path: str | Path) -> Roster:
     Raises:
         InputError: the file is unreadable, not JSON, or not a valid roster.
     """
-    return parse_roster(read_json(path), source=str(path))
+    return parse_roster(read_json(path, what="roster"), source=str(path))
+
+
+def ensure_roster_matches(instance: Instance, roster: Roster, *, file: str = "") -> None:
+    """Refuse a roster that names a group, therapist or client the instance does not have
+    (a roster of another week or another program); ``file`` names the roster in the problems.
+
+    Raises:
+        InputError: one problem per name the instance lacks, naming the entry and the key.
+    """
+    problems: list[Problem] = []
+
+    def need(found: bool, entry: str, key: str, what: str, value: str) -> None:
+        if not found:
+            problems.append(Problem(entry, key, f"the instance has no {what} {value!r}", file))
+
+    for i, group in enumerate(roster.groups):
+        entry = f"groups[{i}] (id {group.id})"
+        need(instance.has_group(group.id), entry, "id", "group", group.id)
+        facilitator = group.facilitator
+        need(instance.has_therapist(facilitator), entry, "facilitator", "therapist", facilitator)
+        for k, client in enumerate(group.clients):
+            need(instance.has_client(client), entry, f"clients[{k}]", "client", client)
+    for i, placement in enumerate(roster.clients):
+        entry = f"clients[{i}] (id {placement.id})"
+        need(instance.has_client(placement.id), entry, "id", "client", placement.id)
+        need(instance.has_group(placement.group), entry, "group", "group", placement.group)
+        therapist = placement.therapist
+        need(instance.has_therapist(therapist), entry, "therapist", "therapist", therapist)
+    for i, item in enumerate(roster.unassigned):
+        entry = f"unassigned[{i}] (id {item.id})"
+        need(instance.has_client(item.id), entry, "id", "client", item.id)
+    if problems:
+        raise InputError(problems)

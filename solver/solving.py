@@ -1,24 +1,35 @@
 """``solve()``: the best roster for a week, from an instance.
 
-The steps, each in its own module: precompute the week's facts
-(:mod:`solver.precompute`), build the hand procedure's roster
-(:mod:`solver.search.greedy`), keep a few options per client on large weeks
+The steps, each in its own module: build the hand procedure's roster
+(:mod:`solver.search.greedy`), precompute the week's facts
+(:mod:`solver.precompute`), keep a few options per client on large weeks
 (:mod:`solver.search.large`), build the CP-SAT model (:mod:`solver.model`), search
 it (:mod:`solver.search.phases`), read the roster back
 (:mod:`solver.model.extract`) and give reasons for whoever is left out
 (:mod:`solver.analysis.reasons`).
 
 Infeasibility and time-outs are statuses of the returned roster, never
-exceptions. Each call builds its own model and solver: no global state, safe
-to call from several threads at once.
+exceptions. The time limit covers the whole call: every step checks a
+:class:`~solver.options.Deadline` (once per client or group in its loops), and a
+step cut short gives the best roster so far (the hand-built one at worst). A stop
+request (``stop=``, set on Ctrl-C by the command line) ends every later step the
+same way (the hand-built roster is always finished, time limit permitting: it is
+the least an interrupted solve gives back), and the roster's explanation then
+says it was interrupted. Each call builds its own model and solver: no global
+state, safe to call from several threads at once.
+
+A status from CP-SAT that is no answer (MODEL_INVALID) raises
+:class:`~solver.search.phases.ModelRejected`: a bug, never a roster.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model_helper import CpSolverStatus
@@ -28,16 +39,27 @@ from solver.instance import Instance
 from solver.model import RosterModel, build_model
 from solver.model.conflicts import explain_infeasibility
 from solver.model.extract import roster_from_solution, rounded_bound
-from solver.options import Progress, SolveOptions, SolveResult, SolveStats
+from solver.options import Deadline, Progress, SolveOptions, SolveResult, SolveStats, Stopped
 from solver.precompute import Facts, derive_facts, span
 from solver.roster import Penalties, Roster, Status
 from solver.search.greedy import greedy_roster
 from solver.search.large import restrict, static_bound
-from solver.search.phases import BOUND_PHASE_WORKERS, Recorder, run_search
+from solver.search.phases import BOUND_PHASE_WORKERS, ModelRejected, Recorder, run_search
+from solver.vocabulary import log_vocabulary_warnings
 
-__all__ = ["solve", "solve_detailed"]
+__all__ = ["INTERRUPTED", "ModelRejected", "solve", "solve_detailed"]
 
 log = logging.getLogger(__name__)
+
+INTERRUPTED = "interrupted after"
+"""How the explanation line of an interrupted solve starts (``interrupted after 3.2 s:
+this is the best roster found by then``); the only explanation an ``optimal`` or
+``feasible`` roster may carry."""
+
+REASONS_PER_CLIENT_FACTS = 8.0
+"""The reasons of one unassigned client cost up to this many times the precomputation
+of one client (measured: 7.5 on the l tier, 4 on xl). The search leaves time for the
+reasons of as many clients as the hand-built roster leaves out."""
 
 
 def solve(
@@ -46,6 +68,7 @@ def solve(
     *,
     previous: Roster | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> Roster:
     """The best roster for ``instance`` that obeys every rule.
 
@@ -55,16 +78,25 @@ def solve(
             and search log; :class:`~solver.options.SolveOptions` defaults when None.
         previous: the roster being replaced; its rerun terms then count.
         on_progress: called with each improving roster's objective and bound.
+        stop: a stop request. Once it is set (from any thread, say on Ctrl-C), the
+            steps after the hand-built roster end at their next check (the search
+            within a tenth of a second) and the best roster so far comes back, with a
+            last explanation line starting ``interrupted after``.
 
     Returns:
         A roster with status ``optimal`` (proved best), ``feasible`` (best
         found in the time limit, with ``best_bound``), ``infeasible`` (pins make
         every roster impossible; ``explanation`` names them) or ``unknown``.
+
+    Raises:
+        ModelRejected: CP-SAT rejected the model (MODEL_INVALID): an internal error.
     """
-    return solve_detailed(instance, options, previous=previous, on_progress=on_progress).roster
+    return solve_detailed(
+        instance, options, previous=previous, on_progress=on_progress, stop=stop
+    ).roster
 
 
-@dataclass
+@dataclasses.dataclass
 class _Prepared:
     """What the search starts from: the model, the greedy roster and the week's kind."""
 
@@ -81,29 +113,55 @@ def solve_detailed(
     *,
     previous: Roster | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> SolveResult:
     """Like :func:`solve`, and also return the figures of the solve."""
     options = options or SolveOptions()
     start = time.perf_counter()
+    deadline = Deadline(start + options.time_limit, stop)
+    log_vocabulary_warnings(instance)
+    workers = options.worker_count()
     if previous is not None:
         previous = previous.first_entries()
-    previous_starts = _previous_starts(instance, previous)
-    facts = derive_facts(instance, canonical=True, previous_starts=previous_starts)
-    static_conflicts = _static_pin_conflicts(facts)
-    if static_conflicts:
-        roster = _empty_roster(instance, "infeasible", static_conflicts, start)
-        seconds = time.perf_counter() - start
-        stats = SolveStats(seconds, None, None, seconds, 0, 0, 0, options.worker_count())
-        return SolveResult(roster, stats)
-    _log_ignored_previous(instance, previous)
     recorder = Recorder(start, on_progress)
-    week = _prepare(facts, previous, recorder, start)
-    workers = options.worker_count()
+    try:
+        # A stop request does not cut the greedy short: it is the least an interrupted
+        # solve gives back (a second Ctrl-C exits at once; see solver.cli.interrupt).
+        warm = greedy_roster(instance, previous=previous, deadline=Deadline(deadline.at))
+    except Stopped as cut:
+        roster = _no_hand_roster(instance, options, cut.done, start)
+        return _finished(roster, _early_stats(start, workers, recorder), deadline, start)
+    if warm.status == "feasible" and warm.objective is not None:
+        recorder.warm_start(warm.objective)
+    try:
+        facts_start = time.perf_counter()
+        facts = derive_facts(
+            instance,
+            canonical=True,
+            previous_starts=_previous_starts(instance, previous),
+            deadline=deadline,
+        )
+        # Time kept for the reasons of those the search leaves out (as many as the greedy's).
+        reasons_seconds = (
+            REASONS_PER_CLIENT_FACTS
+            * (time.perf_counter() - facts_start)
+            * len(warm.unassigned)
+            / max(1, len(instance.clients))
+        )
+        static_conflicts = _static_pin_conflicts(facts)
+        if static_conflicts:
+            roster = _empty_roster(instance, "infeasible", static_conflicts, start)
+            return _finished(roster, _early_stats(start, workers, recorder, True), deadline, start)
+        _log_ignored_previous(instance, previous)
+        week = _prepare(facts, previous, warm, recorder, start, deadline)
+    except Stopped:
+        roster = _before_search(instance, warm, options, deadline, start)
+        return _finished(roster, _early_stats(start, workers, recorder), deadline, start)
     solver, code, bound = run_search(
         week.built,
         recorder,
         options,
-        deadline=start + options.time_limit,
+        deadline=Deadline(deadline.at - reasons_seconds, stop),
         phases=not week.restricted and workers < BOUND_PHASE_WORKERS,
         # A large week's model proves nothing about the week: every worker improves rosters,
         # starting from the greedy one (neighbourhood searches need a roster to start from).
@@ -112,7 +170,7 @@ def solve_detailed(
     if week.restricted and code in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
         # Proofs about the smaller model say nothing about the week.
         code = cp_model.FEASIBLE if code == cp_model.OPTIMAL else cp_model.UNKNOWN
-    roster = _result_roster(week, solver, code, bound, options, start)
+    roster = _result_roster(week, solver, code, bound, options, deadline, start)
     proto = week.built.model.proto
     stats = SolveStats(
         build_seconds=week.build_seconds,
@@ -126,23 +184,95 @@ def solve_detailed(
         solutions=recorder.count,
         workers=workers,
     )
+    return _finished(roster, stats, deadline, start)
+
+
+def _finished(roster: Roster, stats: SolveStats, deadline: Deadline, start: float) -> SolveResult:
+    """The result; when a stop was requested, the roster's explanation says so."""
+    interrupted = deadline.stop_requested
+    if interrupted:
+        seconds = time.perf_counter() - start
+        if roster.objective is not None:
+            line = f"{INTERRUPTED} {seconds:.1f} s: this is the best roster found by then"
+        elif roster.status == "infeasible":
+            line = f"{INTERRUPTED} {seconds:.1f} s"
+        else:
+            line = f"{INTERRUPTED} {seconds:.1f} s, before any roster was found"
+        roster = roster.model_copy(update={"explanation": [*roster.explanation, line]})
+        stats = dataclasses.replace(stats, interrupted=True)
     log.info(
-        "solve: %s in %.2fs (objective %s, bound %s)",
+        "solve: %s in %.2fs (objective %s, bound %s)%s",
         roster.status,
         roster.solve_seconds,
         roster.objective,
         roster.best_bound,
+        " (interrupted)" if interrupted else "",
     )
     return SolveResult(roster, stats)
 
 
-def _prepare(facts: Facts, previous: Roster | None, recorder: Recorder, start: float) -> _Prepared:
-    """The greedy roster, the (smaller, on a large week) model, and its hint."""
-    # The hand procedure's roster, in a fraction of the build time: the first roster
-    # (returned if the search finds nothing better) and the hint of a cold solve.
-    warm = greedy_roster(facts.instance, previous=previous)
+def _early_stats(
+    start: float, workers: int, recorder: Recorder, proved: bool = False
+) -> SolveStats:
+    """The figures of a solve that ended before the search (``proved``: infeasible); the
+    greedy roster, when reported, is its first and final roster."""
+    seconds = time.perf_counter() - start
+    proof = seconds if proved else None
+    return SolveStats(seconds, recorder.first, recorder.last, proof, 0, 0, 0, workers)
+
+
+def _no_hand_roster(
+    instance: Instance, options: SolveOptions, done: float | None, start: float
+) -> Roster:
+    """``unknown``: the time limit ran out before the greedy roster was finished."""
+    elapsed = time.perf_counter() - start
+    # The greedy's time grows about linearly with the clients it has handled.
+    needed = elapsed / done if done else 2 * options.time_limit
+    give = max(math.ceil(1.25 * needed) + 1, math.ceil(options.time_limit) + 1)
+    share = f" ({100 * done:.0f} % of the clients handled)" if done is not None else ""
+    line = (
+        f"The time limit ({options.time_limit:g} s) ran out before even the hand-built "
+        f"roster was finished{share}; give at least {give} s."
+    )
+    return _empty_roster(instance, "unknown", [line], start)
+
+
+def _before_search(
+    instance: Instance, warm: Roster, options: SolveOptions, deadline: Deadline, start: float
+) -> Roster:
+    """The roster when precomputation or model building was cut short: the greedy one,
+    or ``unknown`` when it does not honour every pin."""
+    if not deadline.stop_requested:
+        log.warning(
+            "the time limit (%g s) ran out before the search could start; the roster is "
+            "the hand-built one (give more time for the solver to improve on it)",
+            options.time_limit,
+        )
     if warm.status == "feasible" and warm.objective is not None:
-        recorder.warm_start(warm.objective)
+        return warm.model_copy(update={"solve_seconds": round(time.perf_counter() - start, 3)})
+    lines = [] if deadline.stop_requested else [_PINS_TIMED_OUT.format(options.time_limit)]
+    return _empty_roster(instance, "unknown", lines, start)
+
+
+_PINS_TIMED_OUT = (
+    "The time limit ({:g} s) ran out before any roster honouring the pins was found and "
+    "before the pins were proved impossible; try a longer time limit."
+)
+
+
+def _prepare(
+    facts: Facts,
+    previous: Roster | None,
+    warm: Roster,
+    recorder: Recorder,
+    start: float,
+    deadline: Deadline,
+) -> _Prepared:
+    """The (smaller, on a large week) model and its hint, from the greedy roster ``warm``.
+
+    Raises:
+        Stopped: the deadline passed, or a stop was requested.
+    """
     # A regional week keeps a few therapists per client: valid rosters, no proof.
     model_facts, restricted = restrict(
         facts, [r for r in (previous, warm) if r is not None and r.objective is not None]
@@ -150,8 +280,9 @@ def _prepare(facts: Facts, previous: Roster | None, recorder: Recorder, start: f
     week_bound = static_bound(facts) if restricted else 0
     if restricted:
         recorder.fixed_bound = week_bound
+    deadline.check()
     # On a large week, the smaller model's facts free the starts of the dropped pairs.
-    built = build_model(model_facts, previous)
+    built = build_model(model_facts, previous, deadline=deadline)
     build_seconds = time.perf_counter() - start
     proto = built.model.proto
     log.info(
@@ -160,6 +291,7 @@ def _prepare(facts: Facts, previous: Roster | None, recorder: Recorder, start: f
         len(proto.constraints),
         build_seconds,
     )
+    deadline.check()
     if previous is not None:
         built.variables.hint(previous)
     elif warm.status == "feasible":
@@ -173,6 +305,7 @@ def _result_roster(
     code: CpSolverStatus,
     bound: float | None,
     options: SolveOptions,
+    deadline: Deadline,
     start: float,
 ) -> Roster:
     """The roster to return: the search's, the greedy one when better or alone, or none."""
@@ -191,24 +324,18 @@ def _result_roster(
         else:
             roster = _with_reasons(instance, roster)
     elif code == cp_model.INFEASIBLE:
-        remaining = max(1.0, options.time_limit - elapsed)
-        conflicts = explain_infeasibility(facts, remaining)
+        if deadline.stop_requested:
+            conflicts = ["No roster honours every pin; the conflicting pins were not named."]
+        else:
+            conflicts = explain_infeasibility(facts, max(1.0, options.time_limit - elapsed))
         roster = _empty_roster(instance, "infeasible", conflicts, start)
     elif warm_ok:
         # No roster found by the search in time: the warm start is valid, keep it.
         roster = _warm_result(warm, solver, start, bound)
     else:
         # Only with pins: without them the greedy roster is always valid (see above).
-        roster = _empty_roster(
-            instance,
-            "unknown",
-            [
-                f"The time limit ({options.time_limit:g} s) ran out before any roster "
-                "honouring the pins was found and before the pins were proved impossible; "
-                "try a longer time limit."
-            ],
-            start,
-        )
+        lines = [] if deadline.stop_requested else [_PINS_TIMED_OUT.format(options.time_limit)]
+        roster = _empty_roster(instance, "unknown", lines, start)
     if week.restricted and roster.objective is not None:
         roster = _with_static_bound(roster, week.week_bound)
     return roster

@@ -18,7 +18,7 @@ from solver.instance import DAYS, Instance, Interval
 from solver.model import build_model
 from solver.model.variables import RosterNotInModel
 from solver.precompute import Facts, derive_facts
-from solver.roster import Roster
+from solver.roster import Roster, ensure_roster_matches
 
 __all__ = ["PenaltyItem", "penalty_breakdown"]
 
@@ -41,11 +41,12 @@ def penalty_breakdown(
     """Every penalty ``roster`` pays, with a sentence each; amounts sum to its penalties.
 
     Raises:
-        InputError: the roster is infeasible/unknown, or breaks a rule of the
-            instance (run ``check`` to see which).
+        InputError: the roster is infeasible/unknown, names a group, therapist or client
+            the instance lacks, or breaks a rule of the instance (run ``check`` to see which).
     """
     if roster.status in ("infeasible", "unknown"):
         raise InputError([Problem("", "status", f"the roster is {roster.status}: no penalties")])
+    ensure_roster_matches(instance, roster)
     facts = derive_facts(instance)
     built = build_model(facts, previous)
     try:

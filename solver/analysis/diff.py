@@ -5,8 +5,11 @@ shift) scheduling staff need to see at a glance who must be told what.
 :func:`diff` compares the roster in use with the new one and lists one
 :class:`Change` per fact: a client who moves group or therapist, an individual
 session that moves, a group that opens or closes, a facilitator who changes.
-Each therapist who gains or loses a session gets a line of their own, so a
-therapist can read only the lines that start with their id.
+Everyone whose week changes gets lines of their own, so that each person can
+read only the lines that start with their id: a therapist who stops or starts
+facilitating a group, whose group gains or loses a client, or who gains, loses
+or sees moved a session; a client whose group, therapist, group facilitator or
+sessions change.
 
 The comparison reads the two rosters alone; an instance, when given, only adds
 detail to the sentences (the shift of a group).
@@ -14,16 +17,23 @@ detail to the sentences (the shift of a group).
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
 
+from solver.analysis.diff_parts import (
+    first_reason,
+    id_key,
+    match_sessions,
+    placed_in,
+    placement_text,
+    time_key,
+    when,
+)
 from solver.errors import InputError, Problem
-from solver.instance import DAYS, Day, Instance, Interval
+from solver.instance import Instance, Interval
 from solver.roster import Placement, Roster
 
 __all__ = ["FRAME_COLUMNS", "Change", "ChangeKind", "RosterDiff", "SubjectKind", "diff"]
@@ -42,6 +52,12 @@ ChangeKind = Literal[
     "group_closed",
     "left_roster",
     "joined_roster",
+    "stops_facilitating",
+    "starts_facilitating",
+    "client_joined_group",
+    "client_left_group",
+    "caseload_added",
+    "caseload_removed",
 ]
 
 #: The columns of :attr:`RosterDiff.frame`, in order.
@@ -120,8 +136,12 @@ def diff(previous: Roster, new: Roster, *, instance: Instance | None = None) -> 
     group, changed primary therapist, individual sessions moved, added or
     removed. Sessions are matched per client: the same (day, start) is
     unchanged; the rest are paired in day order as moves; what is left over is
-    added or removed. Therapists: each session they gain, lose or see moved.
-    Groups: opened, closed, facilitator changed.
+    added or removed; the facilitator of the group they stay in changed.
+    Therapists: each group they stop or start facilitating (with its clients),
+    each client who joins or leaves a group they keep facilitating, each
+    session they gain, lose or see moved, and a client without sessions who
+    joins or leaves their caseload. Groups: opened, closed (naming the
+    facilitator), facilitator changed.
 
     Args:
         previous: the roster staff are replacing.
@@ -151,7 +171,7 @@ def diff(previous: Roster, new: Roster, *, instance: Instance | None = None) -> 
         *_group_changes(previous, new, instance),
     ]
     # Stable sort: within one subject the order of generation is kept.
-    changes.sort(key=lambda c: (_SUBJECT_ORDER[c.subject_kind], _id_key(c.subject)))
+    changes.sort(key=lambda c: (_SUBJECT_ORDER[c.subject_kind], id_key(c.subject)))
     return RosterDiff(changes)
 
 
@@ -164,21 +184,26 @@ def _client_changes(previous: Roster, new: Roster, instance: Instance | None) ->
     new_reasons = {u.id: u.reasons for u in new.unassigned}
     old_ids = set(old_placed) | {u.id for u in previous.unassigned}
     new_ids = set(new_placed) | set(new_reasons)
+    facilitators = (
+        {g.id: g.facilitator for g in previous.groups},
+        {g.id: g.facilitator for g in new.groups},
+    )
 
-    for cid in sorted(old_ids | new_ids, key=_id_key):
+    for cid in sorted(old_ids | new_ids, key=id_key):
         old = old_placed.get(cid)
         cur = new_placed.get(cid)
         if cid not in new_ids:
-            before = _placement(old) if old is not None else "unassigned"
+            before = placement_text(old) if old is not None else "unassigned"
             yield Change(
                 cid, "client", "left_roster", before, None, f"{cid} left the roster (discharged)"
             )
         elif cid not in old_ids:
             if cur is not None:
-                sentence = f"{cid} joined the roster and is placed in {_placed_in(cur)}"
-                yield Change(cid, "client", "joined_roster", None, _placement(cur), sentence)
+                sentence = f"{cid} joined the roster and is placed in {placed_in(cur)}"
+                yield Change(cid, "client", "joined_roster", None, placement_text(cur), sentence)
             else:
-                sentence = f"{cid} joined the roster but is not placed: {_first(new_reasons[cid])}"
+                reason = first_reason(new_reasons[cid])
+                sentence = f"{cid} joined the roster but is not placed: {reason}"
                 yield Change(cid, "client", "joined_roster", None, "unassigned", sentence)
         elif old is None and cur is not None:
             yield Change(
@@ -186,24 +211,27 @@ def _client_changes(previous: Roster, new: Roster, instance: Instance | None) ->
                 "client",
                 "newly_placed",
                 "unassigned",
-                _placement(cur),
-                f"{cid} is newly placed in {_placed_in(cur)}",
+                placement_text(cur),
+                f"{cid} is newly placed in {placed_in(cur)}",
             )
         elif old is not None and cur is None:
             yield Change(
                 cid,
                 "client",
                 "newly_unassigned",
-                _placement(old),
+                placement_text(old),
                 "unassigned",
-                f"{cid} is no longer placed: {_first(new_reasons[cid])}",
+                f"{cid} is no longer placed: {first_reason(new_reasons[cid])}",
             )
         elif old is not None and cur is not None:
-            yield from _placement_changes(old, cur, instance)
+            yield from _placement_changes(old, cur, instance, facilitators)
 
 
 def _placement_changes(
-    old: Placement, cur: Placement, instance: Instance | None
+    old: Placement,
+    cur: Placement,
+    instance: Instance | None,
+    facilitators: tuple[dict[str, str], dict[str, str]],
 ) -> Iterator[Change]:
     cid = cur.id
     if old.group != cur.group:
@@ -212,6 +240,11 @@ def _placement_changes(
         if shifts is not None:
             sentence += f" ({shifts[0]} -> {shifts[1]} shift)"
         yield Change(cid, "client", "group_changed", old.group, cur.group, sentence)
+    else:
+        was, now = facilitators[0].get(cur.group), facilitators[1].get(cur.group)
+        if was is not None and now is not None and was != now:
+            sentence = f"{cid}: {cur.group} is now facilitated by {now} (was {was})"
+            yield Change(cid, "client", "facilitator_changed", was, now, sentence)
     if old.therapist != cur.therapist:
         yield Change(
             cid,
@@ -221,34 +254,8 @@ def _placement_changes(
             cur.therapist,
             f"{cid}: primary therapist {old.therapist} -> {cur.therapist}",
         )
-    for before, after in _match_sessions(old.sessions, cur.sessions):
-        if before is not None and after is not None:
-            yield Change(
-                cid,
-                "client",
-                "session_moved",
-                _when(before),
-                _when(after),
-                f"{cid}: session {_when(before)} moves to {_when(after)}",
-            )
-        elif after is not None:
-            yield Change(
-                cid,
-                "client",
-                "session_added",
-                None,
-                _when(after),
-                f"{cid}: new session {_when(after)}",
-            )
-        elif before is not None:
-            yield Change(
-                cid,
-                "client",
-                "session_removed",
-                _when(before),
-                None,
-                f"{cid}: session {_when(before)} is cancelled",
-            )
+    for before, after in match_sessions(old.sessions, cur.sessions):
+        yield _session_change(cid, "client", cid, before, after)
 
 
 def _shifts(instance: Instance | None, old_group: str, new_group: str) -> tuple[str, str] | None:
@@ -260,58 +267,60 @@ def _shifts(instance: Instance | None, old_group: str, new_group: str) -> tuple[
     return (old_shift, new_shift) if old_shift != new_shift else None
 
 
+def _session_change(
+    subject: str,
+    subject_kind: SubjectKind,
+    client_id: str,
+    before: Interval | None,
+    after: Interval | None,
+) -> Change:
+    """A session moved, added or cancelled, told to the client or to their therapist."""
+
+    def noun(session: Interval) -> str:
+        if subject_kind == "client":
+            return f"session {when(session)}"
+        return f"{when(session)} session with {client_id}"
+
+    if before is not None and after is not None:
+        sentence = f"{subject}: {noun(before)} moves to {when(after)}"
+        return Change(subject, subject_kind, "session_moved", when(before), when(after), sentence)
+    if after is not None:
+        sentence = f"{subject}: new {noun(after)}"
+        return Change(subject, subject_kind, "session_added", None, when(after), sentence)
+    assert before is not None, "a matched pair holds at least one session"
+    sentence = f"{subject}: {noun(before)} is cancelled"
+    return Change(subject, subject_kind, "session_removed", when(before), None, sentence)
+
+
 # --- therapists --------------------------------------------------------------------------------
 
 
 def _therapist_changes(previous: Roster, new: Roster) -> Iterator[Change]:
-    """Each session a therapist gains, loses or sees moved, matched per client."""
+    """Everything that changes in a therapist's week.
+
+    First the groups they stop or start facilitating and the clients who join or
+    leave a group they keep facilitating, then the clients without sessions who
+    join or leave their caseload, then each session they gain, lose or see moved,
+    in time order; the stable sort of :func:`diff` keeps that order per therapist.
+    """
+    yield from _facilitation_changes(previous, new)
+    yield from _caseload_changes(previous, new)
     old_by = _sessions_by_therapist(previous.clients)
     new_by = _sessions_by_therapist(new.clients)
-    for tid in sorted(set(old_by) | set(new_by), key=_id_key):
+    for tid in sorted(set(old_by) | set(new_by), key=id_key):
         old_clients = old_by.get(tid, {})
         new_clients = new_by.get(tid, {})
         lines: list[tuple[tuple[int, str], str, Change]] = []
         for cid in set(old_clients) | set(new_clients):
-            pairs = _match_sessions(old_clients.get(cid, []), new_clients.get(cid, []))
+            pairs = match_sessions(old_clients.get(cid, []), new_clients.get(cid, []))
             for before, after in pairs:
-                change = _therapist_change(tid, cid, before, after)
                 anchor = before if before is not None else after
                 assert anchor is not None, "a matched pair holds at least one session"
-                lines.append((_time_key(anchor), cid, change))
-        lines.sort(key=lambda line: (line[0], _id_key(line[1])))
+                lines.append(
+                    (time_key(anchor), cid, _session_change(tid, "therapist", cid, before, after))
+                )
+        lines.sort(key=lambda line: (line[0], id_key(line[1])))
         yield from (line[2] for line in lines)
-
-
-def _therapist_change(
-    tid: str, cid: str, before: Interval | None, after: Interval | None
-) -> Change:
-    if before is not None and after is not None:
-        return Change(
-            tid,
-            "therapist",
-            "session_moved",
-            _when(before),
-            _when(after),
-            f"{tid}: {_when(before)} session with {cid} moves to {_when(after)}",
-        )
-    if after is not None:
-        return Change(
-            tid,
-            "therapist",
-            "session_added",
-            None,
-            _when(after),
-            f"{tid}: new {_when(after)} session with {cid}",
-        )
-    assert before is not None
-    return Change(
-        tid,
-        "therapist",
-        "session_removed",
-        _when(before),
-        None,
-        f"{tid}: {_when(before)} session with {cid} is cancelled",
-    )
 
 
 def _sessions_by_therapist(placements: Iterable[Placement]) -> dict[str, dict[str, list[Interval]]]:
@@ -322,103 +331,96 @@ def _sessions_by_therapist(placements: Iterable[Placement]) -> dict[str, dict[st
     return by
 
 
+@dataclass(frozen=True, slots=True)
+class _Whereabouts:
+    """Where each client was and is: their group, or on the roster unplaced, or gone."""
+
+    old_group: dict[str, str]
+    new_group: dict[str, str]
+    old_ids: frozenset[str]
+    new_ids: frozenset[str]
+
+    @classmethod
+    def of(cls, previous: Roster, new: Roster) -> _Whereabouts:
+        return cls(
+            {p.id: p.group for p in previous.clients},
+            {p.id: p.group for p in new.clients},
+            frozenset([p.id for p in previous.clients] + [u.id for u in previous.unassigned]),
+            frozenset([p.id for p in new.clients] + [u.id for u in new.unassigned]),
+        )
+
+    def came_from(self, cid: str) -> str:
+        if cid in self.old_group:
+            return f"from {self.old_group[cid]}"
+        return "newly placed" if cid in self.old_ids else "new to the roster"
+
+    def went_to(self, cid: str) -> str:
+        if cid in self.new_group:
+            return f"moves to {self.new_group[cid]}"
+        return "no longer placed" if cid in self.new_ids else "discharged"
+
+
+def _facilitation_changes(previous: Roster, new: Roster) -> Iterator[Change]:
+    """Groups a therapist stops or starts facilitating; clients joining or leaving the rest."""
+    old_groups = {g.id: g for g in previous.groups}
+    new_groups = {g.id: g for g in new.groups}
+    where = _Whereabouts.of(previous, new)
+    for gid in sorted(set(old_groups) | set(new_groups), key=id_key):
+        old, cur = old_groups.get(gid), new_groups.get(gid)
+        if old is not None and (cur is None or cur.facilitator != old.facilitator):
+            why = "the group no longer runs" if cur is None else f"{cur.facilitator} takes over"
+            sentence = f"{old.facilitator}: no longer facilitates {gid} ({why})"
+            yield Change(old.facilitator, "therapist", "stops_facilitating", gid, None, sentence)
+        if cur is not None and (old is None or old.facilitator != cur.facilitator):
+            how = "newly running" if old is None else f"taking over from {old.facilitator}"
+            members = ", ".join(sorted(cur.clients, key=id_key))
+            sentence = f"{cur.facilitator}: now facilitates {gid} ({how}; clients {members})"
+            yield Change(cur.facilitator, "therapist", "starts_facilitating", None, gid, sentence)
+        elif cur is not None and old is not None:
+            tid = cur.facilitator
+            for cid in sorted(set(old.clients) ^ set(cur.clients), key=id_key):
+                if cid in cur.clients:
+                    sentence = f"{tid}: {cid} joins {gid} ({where.came_from(cid)})"
+                    yield Change(tid, "therapist", "client_joined_group", None, gid, sentence)
+                else:
+                    sentence = f"{tid}: {cid} leaves {gid} ({where.went_to(cid)})"
+                    yield Change(tid, "therapist", "client_left_group", gid, None, sentence)
+
+
+def _caseload_changes(previous: Roster, new: Roster) -> Iterator[Change]:
+    """A client who joins or leaves a caseload with no session line to tell the therapist."""
+    old_placed = {p.id: p for p in previous.clients}
+    new_placed = {p.id: p for p in new.clients}
+    for cid in sorted(set(old_placed) | set(new_placed), key=id_key):
+        old, cur = old_placed.get(cid), new_placed.get(cid)
+        if old is not None and not old.sessions and (cur is None or cur.therapist != old.therapist):
+            tid = old.therapist
+            sentence = f"{tid}: no longer primary therapist of {cid} (no individual sessions)"
+            yield Change(tid, "therapist", "caseload_removed", cid, None, sentence)
+        if cur is not None and not cur.sessions and (old is None or old.therapist != cur.therapist):
+            tid = cur.therapist
+            sentence = f"{tid}: now primary therapist of {cid} (no individual sessions)"
+            yield Change(tid, "therapist", "caseload_added", None, cid, sentence)
+
+
 # --- groups ------------------------------------------------------------------------------------
 
 
 def _group_changes(previous: Roster, new: Roster, instance: Instance | None) -> Iterator[Change]:
     old_facilitator = {g.id: g.facilitator for g in previous.groups}
     new_facilitator = {g.id: g.facilitator for g in new.groups}
-    for gid in sorted(set(old_facilitator) | set(new_facilitator), key=_id_key):
+    for gid in sorted(set(old_facilitator) | set(new_facilitator), key=id_key):
         before = old_facilitator.get(gid)
         after = new_facilitator.get(gid)
         if after is None:
-            yield Change(gid, "group", "group_closed", before, None, f"group {gid} no longer runs")
+            sentence = f"group {gid} no longer runs (it was facilitated by {before})"
+            yield Change(gid, "group", "group_closed", before, None, sentence)
         elif before is None:
             shift = ""
             if instance is not None and instance.has_group(gid):
                 shift = f" ({instance.group(gid).shift})"
-            yield Change(
-                gid,
-                "group",
-                "group_opened",
-                None,
-                after,
-                f"group {gid}{shift} now runs, facilitated by {after}",
-            )
+            sentence = f"group {gid}{shift} now runs, facilitated by {after}"
+            yield Change(gid, "group", "group_opened", None, after, sentence)
         elif before != after:
-            yield Change(
-                gid,
-                "group",
-                "facilitator_changed",
-                before,
-                after,
-                f"{gid}: facilitator {before} -> {after}",
-            )
-
-
-# --- sessions and wording ----------------------------------------------------------------------
-
-
-def _match_sessions(
-    old: list[Interval], new: list[Interval]
-) -> list[tuple[Interval | None, Interval | None]]:
-    """Pair a client's old and new sessions; unchanged ones are left out.
-
-    A session whose (day, start) is among the other side's is unchanged. The
-    rest are paired in day order as moves; what is left over on one side is
-    removed (old) or added (new).
-    """
-    old_starts = Counter((s.day, s.start) for s in old)
-    new_starts = Counter((s.day, s.start) for s in new)
-    kept = old_starts & new_starts
-    gone = _minus(sorted(old, key=_time_key), kept)
-    came = _minus(sorted(new, key=_time_key), kept)
-    pairs: list[tuple[Interval | None, Interval | None]] = list(zip(gone, came, strict=False))
-    pairs += [(s, None) for s in gone[len(came) :]]
-    pairs += [(None, s) for s in came[len(gone) :]]
-    return pairs
-
-
-def _minus(sessions: list[Interval], kept: Counter[tuple[Day, str]]) -> list[Interval]:
-    left = Counter(kept)
-    rest = []
-    for s in sessions:
-        if left[(s.day, s.start)] > 0:
-            left[(s.day, s.start)] -= 1
-        else:
-            rest.append(s)
-    return rest
-
-
-def _time_key(session: Interval) -> tuple[int, str]:
-    return (DAYS.index(session.day), session.start)
-
-
-def _when(session: Interval) -> str:
-    """``Tue 13:00``: the day and start staff know a session by."""
-    return f"{session.day.capitalize()} {session.start}"
-
-
-def _placement(p: Placement) -> str:
-    return f"{p.group} with {p.therapist}"
-
-
-def _placed_in(p: Placement) -> str:
-    sessions = sorted(p.sessions, key=_time_key)
-    if not sessions:
-        return f"{_placement(p)} (no individual sessions)"
-    return f"{_placement(p)} (sessions {', '.join(_when(s) for s in sessions)})"
-
-
-def _first(reasons: list[str]) -> str:
-    return reasons[0] if reasons else "no reason given"
-
-
-def _id_key(identifier: str) -> tuple[tuple[tuple[int, int, str], ...], str]:
-    """Natural order, so that C9 comes before C10 (the id itself breaks ties: C014, C14)."""
-    parts = tuple(
-        (1, int(part), "") if part.isdigit() else (0, 0, part)
-        for part in re.split(r"(\d+)", identifier)
-        if part
-    )
-    return parts, identifier
+            sentence = f"{gid}: facilitator {before} -> {after}"
+            yield Change(gid, "group", "facilitator_changed", before, after, sentence)

@@ -22,7 +22,7 @@ from solver.precompute import (
     interval_at,
     spans_overlap,
 )
-from solver.roster import Placement, Roster, RosterGroup
+from solver.roster import Placement, Roster, RosterGroup, ensure_roster_matches
 
 __all__ = ["Option", "recommend", "why_no_option"]
 
@@ -103,7 +103,8 @@ def recommend(instance: Instance, roster: Roster, client_id: str, k: int = 5) ->
     ``instance`` apart from that client.
 
     Raises:
-        InputError: the client is not in the instance, or the roster is infeasible.
+        InputError: the client is not in the instance, the roster is infeasible, or it
+            names a group, therapist or client the instance lacks (another week's roster).
     """
     if not instance.has_client(client_id):
         raise InputError([Problem("", "client_id", f"unknown client {client_id!r}")])
@@ -111,6 +112,7 @@ def recommend(instance: Instance, roster: Roster, client_id: str, k: int = 5) ->
         raise InputError(
             [Problem("", "status", f"the roster is {roster.status}: it places no one")]
         )
+    ensure_roster_matches(instance, roster)
     facts = derive_facts(instance, [client_id])
     context = _Context(facts, _without_client(roster, client_id))
     cf = facts.clients[client_id]

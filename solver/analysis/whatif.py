@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from solver.analysis.diff import diff
+from solver.analysis.diff import Change, diff
 from solver.analysis.reasons import RosterContext
 from solver.analysis.recommend import recommend
 from solver.instance import DAYS, MINUTES_PER_DAY, Instance, parse_instance
@@ -44,6 +44,12 @@ class WhatIf:
     change: str
     objective_change: int
     placement: str
+    moved: tuple[str, ...] = ()
+    """Other clients whose group, therapist or sessions change (the re-solve only)."""
+    left_out: tuple[str, ...] = ()
+    """Other clients placed now who would be left out (the re-solve only)."""
+    also_placed: tuple[str, ...] = ()
+    """Other clients left out now who would be placed too (the re-solve only)."""
 
 
 def what_would_it_take(
@@ -258,12 +264,14 @@ def _solve_with_client_placed(
     new = result.placement(client_id)
     if new is None or result.objective is None:
         return None
-    changes = [
+    others = [
         c
         for c in diff(roster, result).changes
         if c.subject != client_id and c.subject_kind == "client"
     ]
-    moved = sorted({c.subject for c in changes})
+    left_out = _subjects(others, "newly_unassigned")
+    also_placed = _subjects(others, "newly_placed")
+    moved = tuple(sorted({c.subject for c in others} - set(left_out) - set(also_placed)))
     rerun = sum(
         result.penalties.as_dict()[k]
         for k in ("group_change", "therapist_change", "session_moved", "facilitator_change")
@@ -271,11 +279,42 @@ def _solve_with_client_placed(
     base = result.penalties.as_dict()
     # The boosted priority only changes the unassigned term of this client, who is placed.
     change = (sum(base.values()) - rerun) - (roster.objective or 0)
-    who = ", ".join(moved) if moved else "nobody"
+    changed = sum(1 for c in others if c.subject in moved)
+    placement = (
+        f"{client_id} in {new.group} with {new.therapist}; {changed} change(s) for others, "
+        f"rerun penalties {rerun}"
+    )
+    if left_out:
+        placement += f"; {_count(left_out)} left out"
     return WhatIf(
         client_id,
-        f"other clients move ({who})",
+        _moves_sentence(moved, left_out, also_placed),
         change,
-        f"{client_id} in {new.group} with {new.therapist}; {len(changes)} change(s) for others, "
-        f"rerun penalties {rerun}",
+        placement,
+        moved=moved,
+        left_out=left_out,
+        also_placed=also_placed,
     )
+
+
+def _subjects(changes: list[Change], kind: str) -> tuple[str, ...]:
+    return tuple(sorted({c.subject for c in changes if c.kind == kind}))
+
+
+def _count(ids: tuple[str, ...]) -> str:
+    return "1 client" if len(ids) == 1 else f"{len(ids)} clients"
+
+
+def _moves_sentence(
+    moved: tuple[str, ...], left_out: tuple[str, ...], also_placed: tuple[str, ...]
+) -> str:
+    """``other clients move (C003, C004)``, then who would be left out, and who placed too.
+
+    A client who would lose their place is named as left out, never as one who moves.
+    """
+    parts = [f"other clients move ({', '.join(moved)})"] if moved else []
+    if left_out:
+        parts.append(f"{', '.join(left_out)} left out instead")
+    if also_placed:
+        parts.append(f"{', '.join(also_placed)} placed too")
+    return "; ".join(parts) if parts else "a re-solve (nobody else changes)"

@@ -45,10 +45,12 @@ def check(instance: Instance, roster: Roster, *, previous: Roster | None = None)
     Returns:
         The report: every violation, the recomputed penalties and objective. A roster
         with status ``infeasible`` or ``unknown`` is only checked for being well formed
-        (empty lists, null objective, an explanation); its claim cannot be verified.
+        (empty lists, null objective, an explanation); its claim cannot be verified,
+        except that ``infeasible`` is wrong for a week without pins (everyone unassigned
+        is then a valid roster).
     """
     if roster.status in UNVERIFIABLE:
-        violations = list(unverifiable_form(roster))
+        violations = list(unverifiable_form(instance, roster))
         return CheckReport(violations, Penalties.zero(), 0, roster.status, roster.objective)
 
     week = Week(instance, roster)

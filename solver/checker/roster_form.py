@@ -9,11 +9,27 @@ from collections.abc import Iterator
 
 from solver.checker.report import Violation
 from solver.checker.week import Week, names
+from solver.instance import Instance
 from solver.roster import Roster
 
+INTERRUPTED_LINE = "interrupted after "
+"""How the one explanation line an optimal or feasible roster may carry starts: its solve
+was interrupted (Ctrl-C), and it is the best roster found by then."""
 
-def unverifiable_form(roster: Roster) -> Iterator[Violation]:
+
+def unverifiable_form(instance: Instance, roster: Roster) -> Iterator[Violation]:
+    """An ``infeasible`` or ``unknown`` roster: well formed, and (infeasible) a claim that
+    can hold. Without pins the roster leaving every client unassigned breaks no rule, so an
+    ``infeasible`` claim on a week without pins is wrong."""
     status = roster.status
+    pinned = any(c.pinned_group or c.pinned_therapist for c in instance.clients)
+    if status == "infeasible" and not pinned:
+        yield Violation(
+            "roster",
+            "status is infeasible, but the instance has no pins (pinned_group, "
+            "pinned_therapist), and without pins a valid roster always exists "
+            "(at worst every client unassigned)",
+        )
     for key, items in (
         ("groups", roster.groups),
         ("clients", roster.clients),
@@ -48,7 +64,9 @@ def roster_consistency(week: Week) -> Iterator[Violation]:
                 "who is not a therapist of the instance",
             )
     yield from _group_list(week)
-    if roster.explanation:
+    # A roster's explanation is empty, but for the line of an interrupted solve
+    # ("interrupted after 3.2 s: this is the best roster found by then").
+    if any(not line.startswith(INTERRUPTED_LINE) for line in roster.explanation):
         yield Violation("roster", f"status is {roster.status} but the explanation is not empty")
 
 

@@ -1,21 +1,34 @@
 """The command line: ``python -m solver COMMAND ...``.
 
 Exit statuses follow FORMAT.md: 0 success, 1 a roster breaks a rule (check),
-2 invalid input (one line per problem, no traceback), 3 infeasible, 4 unknown.
+2 invalid input (one line per problem, no traceback), 3 infeasible, 4 unknown,
+5 interrupted (``solve``: the first Ctrl-C or SIGTERM stops the search and the best
+roster so far is written; a second exits at once with 130, or 143 for SIGTERM, see
+:mod:`solver.cli.interrupt`), 70 internal error (CP-SAT rejected the model; one line).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from solver.cli.notices import (
+    load_matching_roster,
+    print_vocabulary_warnings,
+    vocabulary_log_muted,
+    warn_foreign_previous,
+)
 from solver.cli.parser import build_parser
-from solver.errors import InputError
-from solver.instance import Instance, load_instance
+from solver.documents import looks_like_workbook
+from solver.errors import InputError, Problem
+from solver.instance import Instance
+from solver.instance import load_instance as load_json_instance
 from solver.roster import Roster, load_roster
 
 EXIT_OK = 0
@@ -23,6 +36,8 @@ EXIT_VIOLATION = 1
 EXIT_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_UNKNOWN = 4
+EXIT_INTERRUPTED = 5
+EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h
 
 log = logging.getLogger("solver")
 
@@ -47,15 +62,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
 
 
-def _load_previous(path: Path | None) -> Roster | None:
-    return load_roster(path) if path is not None else None
+def load_instance(path: Path) -> Instance:
+    """The INSTANCE argument of every command: a JSON instance, or a workbook (``.xlsx``) or a
+    folder of CSV files, read as ``import`` reads them (needs the ``files`` extra)."""
+    if looks_like_workbook(path):
+        from solver.files.workbook_read import read_workbook
+
+        return read_workbook(path)
+    return load_json_instance(path)
 
 
-def _write(text: str, out: Path | None) -> None:
+def _load_previous(path: Path | None, instance: Instance, instance_path: Path) -> Roster | None:
+    if path is None:
+        return None
+    previous = load_roster(path)
+    warn_foreign_previous(path, instance_path, instance, previous)
+    return previous
+
+
+def _prepare_out(path: Path | None, option: str, inputs: list[tuple[str, Path | None]]) -> None:
+    """Check an output path before the work: create its folders, refuse the command's inputs."""
+    if path is not None:
+        from solver.files.outputs import prepare_file
+
+        prepare_file(path, option, inputs)
+
+
+@contextlib.contextmanager
+def _writing(option: str, path: Path) -> Iterator[None]:
+    """A failed write (full disk, size limit) as one line naming the option and the path."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InputError([Problem("", option, f"cannot write {path}: {reason}")]) from None
+
+
+def _write(text: str, out: Path | None, option: str = "--out") -> None:
     if out is None:
         sys.stdout.write(text + "\n")
     else:
-        out.write_text(text + "\n", encoding="utf-8")
+        from solver.files.atomic import write_text
+
+        with _writing(option, out):
+            write_text(out, text + "\n")
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -71,8 +121,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from solver.checker import check
 
     instance = load_instance(args.instance)
+    print_vocabulary_warnings(args.instance, instance)
     roster = load_roster(args.roster)
-    previous = _load_previous(args.previous)
+    previous = _load_previous(args.previous, instance, args.instance)
     report = check(instance, roster, previous=previous)
     for line in report.lines():
         print(line)
@@ -82,19 +133,52 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    from solver.cli.interrupt import stop_on_signals
+
+    # From here on, Ctrl-C or SIGTERM asks the solve to stop (see solver.cli.interrupt).
+    with stop_on_signals() as stop:
+        return _solve_until_stopped(args, stop)
+
+
+def _solve_until_stopped(args: argparse.Namespace, stop: threading.Event) -> int:
+    from solver.cli.interrupt import in_worker
     from solver.cli.text import ProgressPrinter, summary
     from solver.options import SolveOptions
-    from solver.solving import solve
+    from solver.solving import ModelRejected, solve_detailed
 
     instance = load_instance(args.instance)
-    previous = _load_previous(args.previous)
+    print_vocabulary_warnings(args.instance, instance)
+    previous = _load_previous(args.previous, instance, args.instance)
+    inputs = [("instance", args.instance), ("--previous roster", args.previous)]
+    _prepare_out(args.out, "--out", inputs)
     printer = None if args.quiet else ProgressPrinter(sys.stderr)
     options = SolveOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed)
-    roster = solve(instance, options, previous=previous, on_progress=printer)
-    _write(roster.to_json(), args.out)
+    try:
+        with vocabulary_log_muted():  # printed above, with the file name
+            result = in_worker(
+                lambda: solve_detailed(
+                    instance, options, previous=previous, on_progress=printer, stop=stop
+                )
+            )
+    except ModelRejected as exc:  # a bug, not the user's: one line, no roster
+        print(f"internal error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    roster = result.roster
+    try:
+        _write(roster.to_json(), args.out)
+    except InputError as exc:  # the write failed after all: keep the roster if we can
+        try:
+            _write(roster.to_json(), None)
+            sys.stdout.flush()
+        except OSError:
+            raise exc from None
+        kept = Problem("", "--out", "the roster was written to standard output instead")
+        raise InputError([*exc.problems, kept]) from None
     print(summary(instance, roster), file=sys.stderr)
     for line in roster.explanation:
         print(line, file=sys.stderr)
+    if result.stats.interrupted:
+        return EXIT_INTERRUPTED
     if roster.status == "infeasible":
         return EXIT_INFEASIBLE
     if roster.status == "unknown":
@@ -106,8 +190,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from solver.cli.text import explain_lines
 
     instance = load_instance(args.instance)
-    roster = load_roster(args.roster)
-    previous = _load_previous(args.previous)
+    roster = load_matching_roster(args.roster, instance)
+    previous = _load_previous(args.previous, instance, args.instance)
     for line in explain_lines(
         instance, roster, previous=previous, what_if=args.what_if, time_limit=args.time_limit
     ):
@@ -121,11 +205,17 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     previous = load_roster(args.previous)
     new = load_roster(args.new)
     instance = load_instance(args.instance) if args.instance else None
+    inputs = [("previous roster", args.previous), ("new roster", args.new)]
+    _prepare_out(args.csv, "--csv", [*inputs, ("--instance", args.instance)])
     result = diff(previous, new, instance=instance)
     for sentence in result.sentences:
         print(sentence)
     if args.csv is not None:
-        result.frame.to_csv(args.csv, index=False)
+        from solver.files.table_writers import write_csv_table
+
+        rows = [list(result.frame.columns), *result.frame.itertuples(index=False)]
+        with _writing("--csv", args.csv):
+            write_csv_table(args.csv, rows, bom=False)
     return EXIT_OK
 
 
@@ -133,7 +223,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     from solver.analysis.recommend import recommend, why_no_option
 
     instance = load_instance(args.instance)
-    roster = load_roster(args.roster)
+    roster = load_matching_roster(args.roster, instance)
     options = recommend(instance, roster, args.client_id, k=args.k)
     if not options:
         print(f"no placement found for {args.client_id} with everyone else kept in place:")
@@ -147,6 +237,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from solver.files.workbook_read import read_workbook
 
+    _prepare_out(args.out, "--out", [("source", args.source)])
     instance = read_workbook(args.source)
     _write(instance.to_json(), args.out)
     print(
@@ -154,20 +245,31 @@ def _cmd_import(args: argparse.Namespace) -> int:
         f"therapists, {len(instance.clients)} clients",
         file=sys.stderr,
     )
+    print_vocabulary_warnings(args.source, instance)
     return EXIT_OK
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from solver.files.export import export_roster
+    from solver.files.export import FOLDER_FORMATS, export_roster
+    from solver.files.outputs import open_export_folder, refuse_inputs
 
     instance = load_instance(args.instance)
-    roster = load_roster(args.roster)
+    roster = load_matching_roster(args.roster, instance)
+    inputs = [("instance", args.instance), ("roster", args.roster)]
+    if args.to in FOLDER_FORMATS:
+        refuse_inputs(args.out, "--out", inputs)
+        open_export_folder(args.out, "--out", force=args.force)
+    else:
+        _prepare_out(args.out, "--out", inputs)
     extra = {}
     if args.week_start is not None:
         extra["week_start"] = args.week_start
     if args.weeks is not None:
         extra["weeks"] = args.weeks
-    written = export_roster(instance, roster, args.to, args.out, view=args.view, **extra)
+    with _writing("--out", args.out):
+        written = export_roster(
+            instance, roster, args.to, args.out, view=args.view, force=args.force, **extra
+        )
     for path in written:
         print(path, file=sys.stderr)
     return EXIT_OK

@@ -1,84 +1,273 @@
-"""The command line's arguments: every command, its arguments and their defaults."""
+"""The command line's arguments: every command, its arguments and their defaults.
+
+Numbers are checked here, before any work, so that ``--time-limit nan`` or ``-k 0`` ends
+with argparse's usage line and exit status 2 rather than a traceback or a wrong answer.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import math
+import sys
 from pathlib import Path
+
+from solver.options import MAX_SEED
 
 __all__ = ["build_parser"]
 
+MAX_WORKERS = 1024
+
+EXIT_STATUSES = """\
+exit statuses:
+  0  success: solve wrote an optimal or feasible roster, check found nothing wrong
+  1  check: the roster breaks a rule, or its numbers do not add up
+  2  invalid input or arguments: one line per problem, naming the file, entry and key
+  3  infeasible: the pins cannot all be honoured (check: an infeasible or unknown
+     roster, well formed, whose claim a check cannot confirm)
+  4  unknown: the time limit ran out before a roster honouring the pins was found
+  5  solve was interrupted (Ctrl-C, SIGTERM) and wrote the best roster found so far;
+     a second Ctrl-C exits at once with 130, without a roster
+ 70  internal error: CP-SAT rejected the model (one line; please report it)
+
+Installed with pip, the same commands run as `iop-roster COMMAND ...`.
+Run `%(prog)s COMMAND --help` for a command's arguments and defaults.
+"""
+
+INSTANCE = (
+    "the week: an instance JSON file, or a workbook (.xlsx) or a folder of CSV files, "
+    "read as `import` reads them"
+)
+ROSTER = "a roster JSON file, as `solve` writes it"
+VERBOSE = "log more detail on standard error (before or after the command)"
+PREVIOUS = (
+    "the roster being replaced: moving a client, a session or a facilitator away from it "
+    "costs the rerun penalties"
+)
+
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m solver`` (also installed as ``iop-roster``)."""
     parser = argparse.ArgumentParser(
-        prog="python -m solver",
+        prog="iop-roster" if Path(sys.argv[0]).name == "iop-roster" else "python -m solver",
         description="Weekly rosters for Intensive Outpatient Programs (format version 1).",
+        epilog=EXIT_STATUSES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log solver progress")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("solve", help="build the best roster for an instance")
-    p.add_argument("instance", type=Path)
-    p.add_argument("--previous", type=Path, help="the roster being replaced (rerun terms)")
-    p.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workers", type=int, default=None, help="CP-SAT workers (default: cores)")
-    p.add_argument("--out", type=Path, help="write the roster here (default: standard output)")
-    p.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
-
-    p = sub.add_parser("check", help="check a roster against every rule and recompute its score")
-    p.add_argument("instance", type=Path)
-    p.add_argument("roster", type=Path)
-    p.add_argument("--previous", type=Path)
-
-    p = sub.add_parser("explain", help="list every penalty a roster pays, with a sentence each")
-    p.add_argument("instance", type=Path)
-    p.add_argument("roster", type=Path)
-    p.add_argument("--previous", type=Path)
-    p.add_argument(
-        "--what-if",
-        action="store_true",
-        help="also search what it would take to place each unassigned client",
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: without -v after the command, the -v given before it (if any) stands.
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE
     )
-    p.add_argument("--time-limit", type=float, default=30.0)
+    _add_solve(sub, common)
+    _add_check_explain(sub, common)
+    _add_diff_recommend(sub, common)
+    p = _command(
+        sub, common, "import", "build an instance from a workbook or a folder of CSV files"
+    )
+    p.add_argument(
+        "source", type=Path, metavar="SOURCE", help="a workbook (.xlsx) or a folder of CSV files"
+    )
+    p.add_argument(
+        "--out", type=Path, metavar="FILE", required=True, help="the instance JSON file to write"
+    )
 
-    p = sub.add_parser("diff", help="what changed between two rosters, in plain sentences")
-    p.add_argument("previous", type=Path)
-    p.add_argument("new", type=Path)
-    p.add_argument("--instance", type=Path, help="the new week's instance (adds detail)")
-    p.add_argument("--csv", type=Path, help="also write the change table here")
-
-    p = sub.add_parser("recommend", help="rank the best placements for one client")
-    p.add_argument("instance", type=Path)
-    p.add_argument("roster", type=Path)
-    p.add_argument("client_id")
-    p.add_argument("-k", type=int, default=5, help="how many options (default 5)")
-
-    p = sub.add_parser("import", help="build an instance from a workbook or a folder of CSV files")
-    p.add_argument("source", type=Path)
-    p.add_argument("--out", type=Path, required=True)
-
-    p = sub.add_parser("export", help="write a roster as xlsx, csv, ics, html or png")
-    p.add_argument("instance", type=Path)
-    p.add_argument("roster", type=Path)
-    p.add_argument("--to", choices=["xlsx", "csv", "ics", "html", "png"], required=True)
-    p.add_argument("--out", type=Path, required=True)
+    p = _command(sub, common, "export", "write a roster as xlsx, csv, ics, html or png")
+    p.add_argument("instance", type=Path, metavar="INSTANCE", help=INSTANCE)
+    p.add_argument("roster", type=Path, metavar="ROSTER", help=ROSTER)
+    p.add_argument(
+        "--to", choices=["xlsx", "csv", "ics", "html", "png"], required=True, help="the format"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="PATH",
+        required=True,
+        help="the file to write (xlsx, html, png), or the folder (csv, ics)",
+    )
     p.add_argument(
         "--week-start",
         type=_date,
         default=None,
-        help="ics only: the Monday the calendar starts (YYYY-MM-DD)",
+        help="ics, html and png: the Monday of the week, printed as its date "
+        "(YYYY-MM-DD; default: next Monday)",
     )
-    p.add_argument("--weeks", type=int, default=None, help="ics only: number of weeks")
+    p.add_argument(
+        "--weeks",
+        type=_positive_int,
+        default=None,
+        help="ics only: how many weeks the events repeat, weekly "
+        "(default 1: only the week of --week-start, no repetition)",
+    )
     p.add_argument(
         "--view",
         default=None,
         help="png only: 'program', a therapist id or a room (default program)",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="csv and ics: write into a non-empty folder that holds no earlier export "
+        "(its other files are left in place)",
+    )
 
-    sub.add_parser("schema", help="print the JSON Schema of the instance and the roster")
+    _command(sub, common, "schema", "print the JSON Schema of the instance and the roster")
     return parser
 
 
+def _add_solve(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    p = _command(sub, common, "solve", "build the best roster for an instance")
+    p.add_argument("instance", type=Path, metavar="INSTANCE", help=INSTANCE)
+    p.add_argument("--previous", type=Path, metavar="ROSTER", help=PREVIOUS)
+    p.add_argument(
+        "--time-limit",
+        type=_seconds,
+        metavar="SECONDS",
+        default=60.0,
+        help="seconds for the whole solve, model building included (default 60)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        metavar="N",
+        default=0,
+        help=f"random seed of the search, 0 to {MAX_SEED} (default 0); with --workers 1 "
+        "the same seed gives the same roster",
+    )
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        metavar="N",
+        default=None,
+        help=f"CP-SAT search workers, 1 to {MAX_WORKERS} (default: every core)",
+    )
+    p.add_argument(
+        "--out", type=Path, metavar="FILE", help="write the roster here (default: standard output)"
+    )
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress lines on standard error (default: off)"
+    )
+
+
+def _add_check_explain(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    p = _command(sub, common, "check", "check a roster against every rule and recompute its score")
+    p.add_argument("instance", type=Path, metavar="INSTANCE", help=INSTANCE)
+    p.add_argument("roster", type=Path, metavar="ROSTER", help=ROSTER)
+    p.add_argument(
+        "--previous",
+        type=Path,
+        metavar="ROSTER",
+        help="the roster being replaced, for the rerun penalties",
+    )
+
+    p = _command(sub, common, "explain", "list every penalty a roster pays, with a sentence each")
+    p.add_argument("instance", type=Path, metavar="INSTANCE", help=INSTANCE)
+    p.add_argument("roster", type=Path, metavar="ROSTER", help=ROSTER)
+    p.add_argument("--previous", type=Path, metavar="ROSTER", help=PREVIOUS)
+    p.add_argument(
+        "--what-if",
+        action="store_true",
+        help="also search what it would take to place each unassigned client (default: off)",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=_seconds,
+        metavar="SECONDS",
+        default=30.0,
+        help="seconds for the --what-if search (default 30)",
+    )
+
+
+def _add_diff_recommend(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    p = _command(sub, common, "diff", "what changed between two rosters, in plain sentences")
+    p.add_argument(
+        "previous", type=Path, metavar="PREVIOUS", help="the roster in use (" + ROSTER + ")"
+    )
+    p.add_argument("new", type=Path, metavar="NEW", help="the roster replacing it")
+    p.add_argument(
+        "--instance", type=Path, help="the new week (adds detail); " + INSTANCE.split(": ")[1]
+    )
+    p.add_argument(
+        "--csv", type=Path, metavar="FILE", help="also write the change table here (a CSV file)"
+    )
+
+    p = _command(sub, common, "recommend", "rank the best placements for one client")
+    p.add_argument(
+        "instance", type=Path, metavar="INSTANCE", help=INSTANCE + "; it lists the client"
+    )
+    p.add_argument(
+        "roster", type=Path, metavar="ROSTER", help="the roster in use; everyone in it stays put"
+    )
+    p.add_argument(
+        "client_id", metavar="CLIENT_ID", help="the id of the client to place (for example C041)"
+    )
+    p.add_argument(
+        "-k",
+        type=_positive_int,
+        default=5,
+        metavar="N",
+        help="how many options, at least 1 (default 5)",
+    )
+
+
+def _command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    name: str,
+    summary: str,
+) -> argparse.ArgumentParser:
+    """A command's parser: its summary is the line in the list of commands and, as a
+    sentence, the first line of its own --help."""
+    description = summary[0].upper() + summary[1:] + "."
+    return sub.add_parser(name, help=summary, description=description, parents=[common])
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, not {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a finite number of seconds above 0, not {text!r}"
+        )
+    return value
+
+
+def _whole(text: str, low: int, high: int | None = None) -> int:
+    shown = text if len(text) <= 30 else text[:27] + "..."
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {shown!r}") from None
+    if value < low or (high is not None and value > high):
+        span = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise argparse.ArgumentTypeError(f"expected a whole number {span}, not {shown}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole(text, 1)
+
+
+def _workers(text: str) -> int:
+    return _whole(text, 1, MAX_WORKERS)
+
+
+def _seed(text: str) -> int:
+    return _whole(text, 0, MAX_SEED)
+
+
 def _date(text: str) -> datetime.date:
-    return datetime.date.fromisoformat(text)
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, not {text!r}") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from solver.instance import WEIGHT_KEYS
+from solver.instance import WEIGHT_KEYS, Weights
 
 __all__ = [
     "COLUMNS",
@@ -53,6 +53,8 @@ class Column:
         none_when_empty: an empty list is written ``none``, because an empty cell means the
             default (which is not the empty list) or is not allowed.
         choices: the words a ``choice`` cell may hold.
+        example: a typical value, shown in the README sheet's format column (a number
+            column without one says only "a whole number").
     """
 
     key: str
@@ -62,20 +64,23 @@ class Column:
     refs: SheetName | None = None
     none_when_empty: bool = False
     choices: tuple[str, ...] = ()
+    example: str = ""
 
     @property
     def format(self) -> str:
         """How a person writes a value of this column."""
         if self.choices:
             return "one of " + ", ".join(self.choices)
+        if self.example:
+            return f"{_FORMATS[self.kind]}, e.g. {self.example}"
         return _FORMATS[self.kind]
 
 
 _FORMATS: dict[Kind, str] = {
     "text": "text",
     "choice": "one word of a short list",
-    "int": "a whole number, e.g. 8",
-    "number": "a number, e.g. 9 or 7.5",
+    "int": "a whole number",
+    "number": "a number",
     "list": "items separated by ';', e.g. 'a; b'",
     "intervals": "'Mon 09:00-12:00; Wed 09:00-12:00' ('Mon-Fri ...', 'Mon, Wed ...'; "
     "'none' for no interval)",
@@ -96,19 +101,29 @@ _WEIGHT_MEANINGS = {
 
 PROGRAM_KEYS: tuple[Column, ...] = (
     Column("name", "text", meaning="shown in reports"),
-    Column("group_max_size", "int", meaning="no group ever holds more clients (default 8)"),
     Column(
-        "group_min_size", "int", meaning="a group that runs holds at least this many (default 3)"
+        "group_max_size",
+        "int",
+        meaning="no group ever holds more clients (default 8)",
+        example="8",
+    ),
+    Column(
+        "group_min_size",
+        "int",
+        meaning="a group that runs holds at least this many (default 3)",
+        example="3",
     ),
     Column(
         "slot_minutes",
         "int",
         meaning="individual sessions start on multiples of this; divides 60 (default 15)",
+        example="15 (or 5, 10, 20, 30, 60)",
     ),
     Column(
         "individual_session_minutes",
         "int",
         meaning="default length of an individual session (default 60)",
+        example="60",
     ),
     Column(
         "open_hours",
@@ -120,14 +135,21 @@ PROGRAM_KEYS: tuple[Column, ...] = (
         "min_weekly_hours.adult",
         "number",
         meaning="group plus individual hours a placed adult reaches (default 9)",
+        example="9 or 7.5",
     ),
     Column(
         "min_weekly_hours.adolescent",
         "number",
         meaning="group plus individual hours a placed adolescent reaches (default 6)",
+        example="6 or 4.5",
     ),
     *(
-        Column(f"weights.{key}", "int", meaning=f"objective weight: {_WEIGHT_MEANINGS[key]}")
+        Column(
+            f"weights.{key}",
+            "int",
+            meaning=f"objective weight: {_WEIGHT_MEANINGS[key]}",
+            example=str(Weights.model_fields[key].default),
+        )
         for key in WEIGHT_KEYS
     ),
 )
@@ -173,6 +195,7 @@ COLUMNS: dict[SheetName, tuple[Column, ...]] = {
             "max_size",
             "int",
             meaning="largest size of this group (default: program group_max_size)",
+            example="8",
         ),
         Column(
             "room",
@@ -195,8 +218,11 @@ COLUMNS: dict[SheetName, tuple[Column, ...]] = {
             "max_caseload",
             "int",
             meaning="clients they are primary therapist for, at most (default 12)",
+            example="12",
         ),
-        Column("max_groups", "int", meaning="groups they facilitate, at most (default 2)"),
+        Column(
+            "max_groups", "int", meaning="groups they facilitate, at most (default 2)", example="2"
+        ),
     ),
     "clients": (
         Column(
@@ -225,11 +251,13 @@ COLUMNS: dict[SheetName, tuple[Column, ...]] = {
             "individual_sessions",
             "int",
             meaning="individual sessions a week, each on its own day (default 1)",
+            example="1",
         ),
         Column(
             "session_minutes",
             "int",
             meaning="length of each session (default: program individual_session_minutes)",
+            example="45",
         ),
         Column("preferred_therapists", "list", refs="therapists", meaning="therapist ids (soft)"),
         Column(
@@ -239,7 +267,12 @@ COLUMNS: dict[SheetName, tuple[Column, ...]] = {
             meaning="therapist ids: never their therapist nor their group's facilitator",
         ),
         Column("keep_apart", "list", refs="clients", meaning="client ids never in their group"),
-        Column("priority", "int", meaning="weight of placing this client, at least 1 (default 1)"),
+        Column(
+            "priority",
+            "int",
+            meaning="weight of placing this client, at least 1 (default 1)",
+            example="2",
+        ),
         Column(
             "pinned_group",
             "text",

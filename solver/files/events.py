@@ -4,6 +4,7 @@ and the selections each view shows: one therapist, client, room or group.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -15,6 +16,7 @@ __all__ = [
     "DAY_TITLES",
     "Event",
     "clock",
+    "day_title",
     "of_client",
     "of_group",
     "of_room",
@@ -23,6 +25,7 @@ __all__ = [
     "roster_events",
     "running_groups",
     "used_rooms",
+    "week_title",
 ]
 
 DAY_TITLES = tuple(day.title() for day in DAYS)
@@ -51,6 +54,23 @@ class Event:
 def clock(minutes: int) -> str:
     """Minutes since midnight as ``HH:MM``."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_title(week_start: dt.date, day: int) -> str:
+    """The date of a day of the week (0 = the Monday ``week_start``): ``Tue 8 Dec``.
+
+    English names whatever the locale, so that exports are the same everywhere.
+    """
+    date = week_start + dt.timedelta(days=day)
+    return f"{DAY_TITLES[date.weekday()]} {date.day} {_MONTHS[date.month - 1]}"
+
+
+def week_title(week_start: dt.date) -> str:
+    """``Week of Mon 7 Dec 2026``."""
+    return f"Week of {day_title(week_start, 0)} {week_start.year}"
 
 
 def roster_events(instance: Instance, roster: Roster) -> list[Event]:

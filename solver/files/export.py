@@ -6,13 +6,18 @@
   ``group_lists``, ``therapist_weeks``, ``client_weeks``, ``unassigned`` and ``penalties``
   (:mod:`solver.files.roster_tables`);
 - ``ics``: a folder with one iCalendar file per therapist and per placed client, each meeting and
-  session a weekly recurring event starting in a given week (:mod:`solver.files.ics`);
-- ``html``: one self-contained page (no external resources) with a weekly grid per therapist,
-  per room and per group, readable on screen and on paper (:mod:`solver.files.html_page`);
-- ``png``: one weekly grid as a picture: the whole program, one therapist or one room
-  (:mod:`solver.files.png`).
+  session an event of a given week, repeating weekly only when a number of weeks is given
+  (:mod:`solver.files.ics`);
+- ``html``: one self-contained page (no external resources): the program's week on one
+  landscape page, then group lists, penalties, and a week per therapist and per room
+  (:mod:`solver.files.html_page`);
+- ``png``: one week as a picture on an A4 landscape page: the whole program, one therapist or
+  one room (:mod:`solver.files.png`).
 
-Everything names people by their ids only: the format holds no personal data.
+Everything names people by their ids only: the format holds no personal data. Every file is
+written whole or not at all (:mod:`solver.files.atomic`). The ``csv`` and ``ics`` folders are
+owned by the export: a manifest lists the files written, and the next export into the folder
+removes those it does not write again (:mod:`solver.files.outputs`).
 """
 
 from __future__ import annotations
@@ -22,19 +27,24 @@ import logging
 from pathlib import Path
 
 from solver.errors import InputError, Problem
+from solver.files.atomic import write_text
 from solver.files.html_page import html_page
-from solver.files.ics import write_ics
+from solver.files.ics import check_ics_request, write_ics
+from solver.files.outputs import open_export_folder, prepare_file
 from solver.files.png import write_png
 from solver.files.roster_tables import roster_tables, write_csv, write_xlsx
 from solver.instance import Instance
-from solver.roster import Roster
+from solver.roster import Roster, ensure_roster_matches
 
-__all__ = ["FORMATS", "export_roster", "next_monday"]
+__all__ = ["FOLDER_FORMATS", "FORMATS", "export_roster", "next_monday"]
 
 log = logging.getLogger(__name__)
 
 FORMATS: tuple[str, ...] = ("xlsx", "csv", "ics", "html", "png")
 """The formats :func:`export_roster` writes."""
+
+FOLDER_FORMATS: tuple[str, ...] = ("csv", "ics")
+"""The formats written as a folder of files (the others are one file)."""
 
 
 def next_monday(today: dt.date | None = None) -> dt.date:
@@ -52,6 +62,7 @@ def export_roster(
     view: str | None = None,
     week_start: dt.date | None = None,
     weeks: int | None = None,
+    force: bool = False,
 ) -> list[Path]:
     """Write a roster for people to read; return the paths written.
 
@@ -60,16 +71,22 @@ def export_roster(
         roster: the roster.
         to: one of :data:`FORMATS`. ``xlsx``, ``html`` and ``png`` write the file ``out``;
             ``csv`` and ``ics`` write files into the folder ``out``.
-        out: the file or folder to write (parent folders are created).
+        out: the file or folder to write (parent folders are created). An existing file is
+            replaced. A folder must be new, empty, or hold an earlier export (its manifest);
+            the files of that earlier export that this one does not write are removed.
         view: ``png`` only: ``"program"`` (the default: every running group), a therapist id,
             or a room.
-        week_start: ``ics`` only: the Monday of the first week (default: :func:`next_monday`).
-            Given, the output is the same on every run.
-        weeks: ``ics`` only: how many weeks the events repeat (default: without end).
+        week_start: ``ics``, ``html`` and ``png``: the Monday of the (first) week; the page
+            and the picture print its date (default: :func:`next_monday`). Given, the output
+            is the same on every run.
+        weeks: ``ics`` only: how many weeks the events repeat (default 1: that week only).
+        force: write into a non-empty folder that holds no earlier export (its other files
+            are left in place).
 
     Raises:
-        InputError: an unknown format or view, an option the format does not take, or a roster
-            that names groups, therapists or clients the instance does not have.
+        InputError: an unknown format or view, an option the format does not take, a roster
+            that names groups, therapists or clients the instance does not have, or an ``out``
+            that cannot be written (see :mod:`solver.files.outputs`).
         ImportError: the format needs an optional package that is not installed.
     """
     if to not in FORMATS:
@@ -82,12 +99,25 @@ def export_roster(
         )
     if view is not None and to != "png":
         raise InputError([Problem("", "view", f"a view applies to png only, not to {to}")])
-    if to != "ics" and (week_start is not None or weeks is not None):
+    if to in ("xlsx", "csv") and (week_start is not None or weeks is not None):
         raise InputError(
-            [Problem("", "week_start", f"week_start and weeks apply to ics only, not to {to}")]
+            [
+                Problem(
+                    "",
+                    "week_start",
+                    f"week_start and weeks apply to ics only (week_start also to html and "
+                    f"png), not to {to}",
+                )
+            ]
         )
-    _check_matches(instance, roster)
+    if to != "ics" and weeks is not None:
+        raise InputError([Problem("", "weeks", f"weeks applies to ics only, not to {to}")])
+    check_ics_request(week_start, weeks)
+    ensure_roster_matches(instance, roster)
     path = Path(out)
+    folder = open_export_folder(path, force=force) if to in FOLDER_FORMATS else None
+    if folder is None:
+        prepare_file(path)
     written: list[Path]
     if to in ("xlsx", "csv"):
         tables = roster_tables(instance, roster)
@@ -95,49 +125,12 @@ def export_roster(
     elif to == "ics":
         written = write_ics(instance, roster, path, week_start or next_monday(), weeks)
     elif to == "html":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html_page(instance, roster), encoding="utf-8")
+        write_text(path, html_page(instance, roster, week_start or next_monday()))
         written = [path]
     else:
-        written = [write_png(instance, roster, view or "program", path)]
+        monday = week_start or next_monday()
+        written = [write_png(instance, roster, view or "program", path, monday)]
+    if folder is not None:
+        folder.finish(to, written)
     log.info("exported %s: %d file(s)", to, len(written))
     return written
-
-
-def _check_matches(instance: Instance, roster: Roster) -> None:
-    """The roster names only groups, therapists and clients of the instance."""
-    problems: list[Problem] = []
-
-    def need(found: bool, entry: str, key: str, what: str, value: str) -> None:
-        if not found:
-            problems.append(Problem(entry, key, f"the instance has no {what} {value!r}"))
-
-    for i, group in enumerate(roster.groups):
-        entry = f"groups[{i}] (id {group.id})"
-        need(instance.has_group(group.id), entry, "id", "group", group.id)
-        need(
-            instance.has_therapist(group.facilitator),
-            entry,
-            "facilitator",
-            "therapist",
-            group.facilitator,
-        )
-        for k, client in enumerate(group.clients):
-            need(instance.has_client(client), entry, f"clients[{k}]", "client", client)
-    for i, placement in enumerate(roster.clients):
-        entry = f"clients[{i}] (id {placement.id})"
-        need(instance.has_client(placement.id), entry, "id", "client", placement.id)
-        need(instance.has_group(placement.group), entry, "group", "group", placement.group)
-        need(
-            instance.has_therapist(placement.therapist),
-            entry,
-            "therapist",
-            "therapist",
-            placement.therapist,
-        )
-    for i, item in enumerate(roster.unassigned):
-        need(
-            instance.has_client(item.id), f"unassigned[{i}] (id {item.id})", "id", "client", item.id
-        )
-    if problems:
-        raise InputError(problems)

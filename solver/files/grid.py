@@ -1,38 +1,90 @@
-"""The layout of a weekly grid, shared by the web page and the picture: the days and hours
-shown, side-by-side lanes for overlapping events, colours and the text of each box.
+"""The layout of a weekly timeline, shared by the web page and the picture.
+
+A timeline has one band per day (Mon-Fri, plus the weekend days in use) and time running
+across. Each band is cut into lanes of equal height. Groups come first: each group keeps one
+lane for the whole week (groups that never meet at the same time share a lane, preferring the
+lane of a group in the same room), so a group is always found on the same line. Individual
+sessions follow, each day packed into as few lanes as they need (or, for one therapist's week,
+into any free lane).
+
+This module also holds the colours, and the words each box shows (most important first).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from solver.files.cells import format_intervals
 from solver.files.events import Event
 from solver.instance import Instance
+from solver.roster import Roster
 
 __all__ = [
+    "SESSION_COLOUR",
+    "EDGE_COLOUR",
+    "INK",
+    "PALETTE",
+    "GroupCard",
     "Label",
+    "Placed",
+    "Timeline",
     "colour_of",
-    "day_widths",
-    "group_label",
-    "lanes_of",
-    "room_label",
-    "therapist_label",
+    "group_cards",
+    "group_colour",
+    "program_parts",
+    "room_parts",
+    "room_title",
+    "status_text",
+    "therapist_parts",
+    "timeline",
     "window_of",
 ]
 
-_PALETTE = (
-    "#cfe2ff",
-    "#d1f0d8",
-    "#ffe5b4",
-    "#f8d7da",
-    "#e2d9f3",
-    "#d2f4ea",
-    "#fff3cd",
-    "#dbe4f0",
-    "#f3d9e9",
-    "#e6f0c8",
+# ColorBrewer "Set3" without its grey (too close to the day bands), its red and purple a little
+# lighter: the text colour INK on each has a contrast ratio of at least 7:1 (WCAG AAA).
+PALETTE = (
+    "#8dd3c7",
+    "#ffffb3",
+    "#bebada",
+    "#fb8a7e",
+    "#80b1d3",
+    "#fdb462",
+    "#b3de69",
+    "#fccde5",
+    "#cc99cc",
+    "#ccebc5",
+    "#ffed6f",
 )
-_SESSION_COLOUR = "#eeeeee"
+INK = "#1a1a1a"
+SESSION_COLOUR = "#ffffff"
+EDGE_COLOUR = "#4d4d4d"
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """An event and its lane within its day's band (0: the top lane)."""
+
+    event: Event
+    lane: int
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Where each event goes: days shown, hours spanned, lanes of each day."""
+
+    days: list[int]
+    start: int
+    end: int
+    group_lanes: int
+    """Lanes kept for groups at the top of every day's band."""
+    lanes: dict[int, int]
+    """Lanes of each day's band (its group lanes, then its session lanes)."""
+    placed: list[Placed]
+
+    @property
+    def total_lanes(self) -> int:
+        return sum(self.lanes.values())
 
 
 def window_of(events: Sequence[Event]) -> tuple[list[int], int, int]:
@@ -45,62 +97,168 @@ def window_of(events: Sequence[Event]) -> tuple[list[int], int, int]:
     return days, start, max(end, start + 60)
 
 
-def lanes_of(events: Sequence[Event]) -> list[tuple[Event, int, int]]:
-    """Each event with its lane and the number of lanes of its cluster of overlapping events."""
-    placed: list[tuple[Event, int, int]] = []
-    clusters: list[tuple[list[tuple[Event, int]], list[int]]] = []
-    ordered = sorted(events, key=lambda e: (e.day, e.start, e.end))
-    day, cluster_end = -1, -1
-    for event in ordered:
-        if event.day != day or event.start >= cluster_end:
-            clusters.append(([], []))
-            day, cluster_end = event.day, event.end
-        members, lane_ends = clusters[-1]
-        lane = next((i for i, end in enumerate(lane_ends) if end <= event.start), len(lane_ends))
-        if lane == len(lane_ends):
-            lane_ends.append(event.end)
-        else:
-            lane_ends[lane] = event.end
-        members.append((event, lane))
-        cluster_end = max(cluster_end, event.end)
-    for members, lane_ends in clusters:
-        placed.extend((event, lane, len(lane_ends)) for event, lane in members)
-    return placed
+def _overlap(a: Event, b: Event) -> bool:
+    return a.day == b.day and a.start < b.end and b.start < a.end
 
 
-def day_widths(placed: Sequence[tuple[Event, int, int]], days: Sequence[int]) -> dict[int, int]:
-    """Width of each day's column: as many units as its most crowded cluster has lanes."""
-    widths = dict.fromkeys(days, 1)
-    for event, _, lanes in placed:
-        widths[event.day] = max(widths[event.day], lanes)
-    return widths
+def _group_lanes(events: Sequence[Event]) -> dict[str, int]:
+    """One lane per group for the whole week; groups that never overlap may share one."""
+    meetings: dict[str, list[Event]] = {}
+    for event in events:
+        if event.kind == "group" and event.group is not None:
+            meetings.setdefault(event.group, []).append(event)
+    order = sorted(meetings, key=lambda g: (min(e.start for e in meetings[g]), g))
+    lane_of: dict[str, int] = {}
+    members: list[list[str]] = []
+    for group in order:
+        free = [
+            i
+            for i, others in enumerate(members)
+            if not any(
+                _overlap(a, b) for other in others for a in meetings[group] for b in meetings[other]
+            )
+        ]
+        room = meetings[group][0].room
+        same_room = [
+            i
+            for i in free
+            if room is not None and any(meetings[o][0].room == room for o in members[i])
+        ]
+        lane = (same_room or free or [len(members)])[0]
+        if lane == len(members):
+            members.append([])
+        members[lane].append(group)
+        lane_of[group] = lane
+    return lane_of
+
+
+def timeline(events: Sequence[Event], *, share_lanes: bool = False) -> Timeline:
+    """Lay the events out. ``share_lanes``: sessions may use a group lane where it is free
+    (for one person's week, whose meetings never overlap); otherwise they get lanes of their
+    own below the groups.
+    """
+    days, start, end = window_of(events)
+    lane_of = _group_lanes(events)
+    group_lanes = max(lane_of.values(), default=-1) + 1
+    placed = [Placed(e, lane_of[e.group]) for e in events if e.kind == "group" and e.group]
+    busy: dict[tuple[int, int], list[Event]] = {}
+    for item in placed:
+        busy.setdefault((item.event.day, item.lane), []).append(item.event)
+    sessions = sorted(
+        (e for e in events if e.kind != "group"),
+        key=lambda e: (e.day, e.start, e.end, e.client or ""),
+    )
+    for event in sessions:
+        lane = 0 if share_lanes else group_lanes
+        while any(_overlap(event, other) for other in busy.get((event.day, lane), [])):
+            lane += 1
+        busy.setdefault((event.day, lane), []).append(event)
+        placed.append(Placed(event, lane))
+    lanes = dict.fromkeys(days, max(group_lanes, 1))
+    for item in placed:
+        lanes[item.event.day] = max(lanes[item.event.day], item.lane + 1)
+    placed.sort(key=lambda p: (p.event.day, p.lane, p.event.start))
+    return Timeline(days, start, end, group_lanes, lanes, placed)
+
+
+def group_colour(instance: Instance, group_id: str) -> str:
+    """A group's colour, by its place in the instance: the same from one week to the next."""
+    index = next(i for i, g in enumerate(instance.groups) if g.id == group_id)
+    return PALETTE[index % len(PALETTE)]
 
 
 def colour_of(instance: Instance, event: Event) -> str:
     if event.kind == "session" or event.group is None:
-        return _SESSION_COLOUR
-    index = next(i for i, g in enumerate(instance.groups) if g.id == event.group)
-    return _PALETTE[index % len(_PALETTE)]
+        return SESSION_COLOUR
+    return group_colour(instance, event.group)
+
+
+def room_title(room: str) -> str:
+    """A room as a title, named once: ``Room A`` for ``A`` or ``Room A``, ``Teen room`` as is."""
+    return room if "room" in room.lower() else f"Room {room}"
+
+
+def _clients(count: int) -> str:
+    return f"{count} client{'' if count == 1 else 's'}"
 
 
 Label = Callable[[Event], list[str]]
+"""The words of a box, most important first: a narrow box shows the first few."""
 
 
-def therapist_label(event: Event) -> list[str]:
-    if event.kind == "group":
-        room = [_room_text(event.room)] if event.room else []
-        return [f"{event.group} (facilitates)", *room]
-    return [f"session {event.client}"]
+def program_parts(event: Event) -> list[str]:
+    """The whole program: group (size), facilitator, room; or a session's client and therapist."""
+    if event.kind == "session":
+        return [f"{event.client}", f"{event.therapist}"]
+    room = [room_title(event.room)] if event.room else []
+    return [f"{event.group} ({len(event.members)})", f"{event.therapist}", *room]
 
 
-def _room_text(room: str) -> str:
-    return room if "room" in room.lower() else f"room {room}"
+def therapist_parts(event: Event) -> list[str]:
+    """One therapist's week: the groups they facilitate and their sessions."""
+    if event.kind == "session":
+        return [f"session {event.client}", event.times]
+    room = [room_title(event.room)] if event.room else []
+    return [f"{event.group} (facilitates)", *room, _clients(len(event.members)), event.times]
 
 
-def group_label(event: Event) -> list[str]:
-    room = [_room_text(event.room)] if event.room else []
-    return [f"{event.group}", f"facilitator {event.therapist}", *room]
+def room_parts(event: Event) -> list[str]:
+    """One room's week: the groups meeting there."""
+    return [
+        f"{event.group}",
+        f"facilitator {event.therapist}",
+        _clients(len(event.members)),
+        event.times,
+    ]
 
 
-def room_label(event: Event) -> list[str]:
-    return [f"{event.group}", f"facilitator {event.therapist}"]
+@dataclass(frozen=True, slots=True)
+class GroupCard:
+    """What the legend says about one running group."""
+
+    id: str
+    colour: str
+    title: str
+    lines: list[str]
+    members: list[str]
+
+
+def group_cards(instance: Instance, roster: Roster, group_ids: Sequence[str]) -> list[GroupCard]:
+    """Legend entries: size and places, name, meetings, room and facilitator, members."""
+    cards = []
+    for group_id in group_ids:
+        group = instance.group(group_id)
+        listed = next(g for g in roster.groups if g.id == group_id)
+        where = [room_title(group.room)] if group.room else []
+        cards.append(
+            GroupCard(
+                group.id,
+                group_colour(instance, group.id),
+                f"{group.id} · {_clients(len(listed.clients))} (max {group.capacity})",
+                [
+                    *([group.name] if group.name else []),
+                    format_intervals(group.meetings),
+                    " · ".join([*where, f"facilitator {listed.facilitator}"]),
+                ],
+                list(listed.clients),
+            )
+        )
+    return cards
+
+
+def status_text(instance: Instance, roster: Roster) -> str:
+    """The roster in one line: how good it is, and how many groups and clients it holds."""
+    if roster.status == "infeasible":
+        return "no roster: the pins cannot all be honoured (infeasible)"
+    if roster.status == "unknown":
+        return "no roster: the time limit ran out before one was found (unknown)"
+    quality = (
+        "optimal roster"
+        if roster.status == "optimal"
+        else "feasible roster (the time limit ran out before it was proved the best)"
+    )
+    unassigned = f", {len(roster.unassigned)} unassigned" if roster.unassigned else ""
+    return (
+        f"{quality} · {len(roster.groups)} of {len(instance.groups)} groups run · "
+        f"{len(roster.clients)} of {len(instance.clients)} clients placed{unassigned}"
+    )

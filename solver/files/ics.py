@@ -1,5 +1,9 @@
 """A roster as calendars (``ics``): one iCalendar file per therapist and per placed client,
-each meeting and session a weekly recurring event.
+each meeting and session an event of the week (repeating weekly for ``weeks`` weeks when asked).
+
+Each event's UID is derived from what the event is: the program's name, the person, the kind
+of event, the group (or the session), the weekday and the time; never from the date. Importing
+next week's export therefore updates the events already in a calendar instead of doubling them.
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ from types import ModuleType
 from typing import Any
 
 from solver.errors import InputError, Problem
+from solver.files.atomic import write_bytes
 from solver.files.events import Event, of_client, of_therapist, placed_clients, roster_events
 from solver.files.extras import require_extra
 from solver.instance import Instance
 from solver.roster import Roster
 
-__all__ = ["write_ics"]
+__all__ = ["check_ics_request", "event_uid", "write_ics"]
 
 # A fixed namespace keeps calendar UIDs stable from one export to the next.
 _UID_NAMESPACE = uuid.UUID("6f1c2f57-3d0e-4f55-9a43-6d2b8f7c9e10")
@@ -39,16 +44,21 @@ def _file_names(kind: str, ids: Sequence[str]) -> list[str]:
     return names
 
 
-def write_ics(
-    instance: Instance, roster: Roster, folder: Path, week_start: dt.date, weeks: int | None
-) -> list[Path]:
-    icalendar = require_extra("icalendar", "writing calendars")
-    if week_start.weekday() != 0:
+def check_ics_request(week_start: dt.date | None, weeks: int | None) -> None:
+    """A week start that is a Monday and a positive number of weeks, or InputError."""
+    if week_start is not None and week_start.weekday() != 0:
         raise InputError(
             [Problem("", "week_start", f"{week_start} is a {week_start:%A}, not a Monday")]
         )
     if weeks is not None and weeks < 1:
         raise InputError([Problem("", "weeks", f"weeks must be at least 1, not {weeks}")])
+
+
+def write_ics(
+    instance: Instance, roster: Roster, folder: Path, week_start: dt.date, weeks: int | None
+) -> list[Path]:
+    icalendar = require_extra("icalendar", "writing calendars")
+    check_ics_request(week_start, weeks)
     events = roster_events(instance, roster)
     owners: list[tuple[str, str, list[Event]]] = [
         ("therapist", t.id, of_therapist(events, t.id)) for t in instance.therapists
@@ -72,27 +82,34 @@ def write_ics(
             calendar.add("calscale", "GREGORIAN")
             calendar.add("x-wr-calname", f"IOP {kind} {owner_id}")
             for event in owned:
-                calendar.add_component(
-                    _ics_event(icalendar, kind, owner_id, event, week_start, stamp, weeks)
+                item = _ics_event(
+                    icalendar, (kind, owner_id), event, instance, week_start, stamp, weeks
                 )
+                calendar.add_component(item)
             path = folder / name
-            path.write_bytes(calendar.to_ical())
+            write_bytes(path, calendar.to_ical())
             written.append(path)
     return written
 
 
+def event_uid(program: str, kind: str, owner: str, event: Event) -> str:
+    """The UID of one person's weekly event: the same in every export of every week."""
+    what = f"group|{event.group}" if event.kind == "group" else "session|"
+    key = "|".join([program, kind, owner, what, str(event.day), str(event.start)])
+    return f"{uuid.uuid5(_UID_NAMESPACE, key)}@iop-roster"
+
+
 def _ics_event(
     icalendar: ModuleType,
-    kind: str,
-    owner: str,
+    owner_of: tuple[str, str],
     event: Event,
+    instance: Instance,
     week_start: dt.date,
     stamp: dt.datetime,
     weeks: int | None,
 ) -> Any:
+    kind, owner = owner_of
     day = dt.datetime.combine(week_start + dt.timedelta(days=event.day), dt.time(0, 0))
-    what = f"group {event.group}" if event.kind == "group" else f"session {event.client}"
-    key = f"{week_start.isoformat()}|{kind}|{owner}|{what}|{event.day}|{event.start}"
     if event.kind == "group":
         summary = f"Group {event.group}" + (" (facilitating)" if kind == "therapist" else "")
         description = (
@@ -107,15 +124,13 @@ def _ics_event(
         summary = f"Individual session with {event.therapist}"
         description = f"Primary therapist {event.therapist}"
     item = icalendar.Event()
-    item.add("uid", f"{uuid.uuid5(_UID_NAMESPACE, key)}@iop-roster")
+    item.add("uid", event_uid(instance.program.name, kind, owner, event))
     item.add("dtstamp", stamp)
     # Floating local times: the clinic's wall clock, whatever the reader's time zone.
     item.add("dtstart", day + dt.timedelta(minutes=event.start))
     item.add("dtend", day + dt.timedelta(minutes=event.end))
-    rule: dict[str, Any] = {"freq": "weekly"}
-    if weeks is not None:
-        rule["count"] = weeks
-    item.add("rrule", rule)
+    if weeks is not None and weeks > 1:
+        item.add("rrule", {"freq": "weekly", "count": weeks})
     item.add("summary", summary)
     item.add("description", description)
     if event.room is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from solver.files.atomic import atomic_path
 from solver.files.cells import format_intervals
 from solver.files.events import (
     DAY_TITLES,
@@ -128,7 +129,8 @@ def write_xlsx(tables: dict[str, Table], path: Path) -> list[Path]:
     for name, (header, rows) in tables.items():
         add_table_sheet(workbook, name, [header, *rows], max_width=80)
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    with atomic_path(path) as tmp:
+        workbook.save(tmp)
     return [path]
 
 

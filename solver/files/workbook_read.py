@@ -42,6 +42,7 @@ from solver.files.columns import (
     column_letter,
 )
 from solver.files.extras import require_extra
+from solver.files.table_writers import unquote_csv_cell
 from solver.instance import Instance, parse_instance
 
 __all__ = ["read_workbook"]
@@ -138,7 +139,8 @@ def _read_csv_folder(folder: Path, problems: _Problems) -> dict[SheetName, _Shee
         # Excel in many European locales saves CSV with ';' between cells.
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        rows: list[list[object]] = [list(r) for r in reader]
+        # Text the CSV writer put behind a ' (it starts like a formula) reads back unchanged.
+        rows: list[list[object]] = [[unquote_csv_cell(c) for c in r] for r in reader]
         sheets[known] = _Sheet(known, str(path), rows)
     return sheets
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from solver.errors import InputError, Problem
+from solver.files.atomic import atomic_path
 from solver.files.cells import NONE, format_intervals
 from solver.files.columns import (
     COLUMNS,
@@ -21,9 +22,10 @@ from solver.files.columns import (
     WORKBOOK_SUFFIXES,
     Column,
     SheetName,
+    column_letter,
 )
 from solver.files.extras import require_extra
-from solver.files.table_writers import add_table_sheet, write_csv_table
+from solver.files.table_writers import add_table_sheet, unquote_csv_cell, write_csv_table
 from solver.instance import Instance
 
 __all__ = ["write_workbook"]
@@ -43,6 +45,8 @@ def _cell_value(column: Column, value: Any, where: tuple[str, str], bad: list[Pr
             return "holds control characters"
         if text != text.strip():
             return "starts or ends with spaces, which reading drops"
+        if unquote_csv_cell(text) != text:
+            return "starts with ' before a formula character, which reading drops"
         if item and (not text or ";" in text or "\n" in text):
             return "is empty or holds ';' or a line break, which separate list items"
         return None
@@ -124,6 +128,35 @@ def _readme_rows() -> list[list[str]]:
     return rows
 
 
+DROP_DOWN_ROWS = 1000
+"""The choice cells of a list sheet get a drop-down down to this row (or the last entry)."""
+
+
+def _add_drop_downs(workbook: Any) -> None:
+    """A drop-down on each choice column of the list sheets (``shift``, ``population``,
+    ``shift_preference``): it offers the words the format allows and refuses any other."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for name in LIST_SHEETS:
+        sheet = workbook[name]
+        last = max(DROP_DOWN_ROWS, sheet.max_row)
+        for index, column in enumerate(COLUMNS[name]):
+            if not column.choices:
+                continue
+            allowed = ", ".join(column.choices) + ("" if column.required else ", or empty")
+            rule = DataValidation(
+                type="list",
+                formula1='"' + ",".join(column.choices) + '"',
+                allow_blank=not column.required,
+                showErrorMessage=True,
+                errorTitle=column.key,
+                error=f"{column.key}: one of {allowed}",
+            )
+            letter = column_letter(index)
+            rule.add(f"{letter}2:{letter}{last}")
+            sheet.add_data_validation(rule)
+
+
 def _write_xlsx(tables: Mapping[SheetName, list[list[Any]]], path: Path) -> None:
     openpyxl = require_extra("openpyxl", "writing .xlsx workbooks")
     from openpyxl.styles import Font
@@ -141,8 +174,10 @@ def _write_xlsx(tables: Mapping[SheetName, list[list[Any]]], path: Path) -> None
         cell.font = Font(bold=True)
     for name, rows in tables.items():
         add_table_sheet(workbook, name, rows, max_width=60, align_top=True)
+    _add_drop_downs(workbook)
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    with atomic_path(path) as tmp:
+        workbook.save(tmp)
 
 
 def _write_csv_folder(tables: Mapping[SheetName, list[list[Any]]], folder: Path) -> None:

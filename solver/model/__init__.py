@@ -9,6 +9,7 @@ from ortools.sat.python import cp_model
 from solver.model import objective, rules
 from solver.model.objective import Penalty
 from solver.model.variables import Variables
+from solver.options import Deadline
 from solver.precompute import Facts
 from solver.roster import Roster
 
@@ -46,23 +47,35 @@ class RosterModel:
 
 
 def build_model(
-    facts: Facts, previous: Roster | None = None, *, explain: bool = False
+    facts: Facts,
+    previous: Roster | None = None,
+    *,
+    explain: bool = False,
+    deadline: Deadline | None = None,
 ) -> RosterModel:
     """Build the roster model from precomputed facts.
 
     With ``explain``, every rule's constraints and every pin are enforced by
     literals (for finding a conflict set); the objective is then left out.
+    With ``deadline``, the building checks it between rules (and per client in R2,
+    the longest rule on large weeks) and raises :class:`~solver.options.Stopped`
+    once it has passed.
     """
+    deadline = deadline or Deadline()
     model = cp_model.CpModel()
     v = Variables(model, facts)
+    deadline.check()
     rule_literals = {rule: model.new_bool_var(f"rule[{rule}]") for rule in RULES} if explain else {}
 
     def enforce(rule: str) -> list[cp_model.IntVar]:
+        """The rule's enforcement literals; called as each rule starts, so it also checks
+        the deadline."""
+        deadline.check()
         return [rule_literals[rule]] if explain else []
 
     rules.placement(model, v)
     rules.r1_eligibility(model, v, facts, enforce("R1"))
-    rules.r2_client_time(model, v, facts, enforce("R2"))
+    rules.r2_client_time(model, v, facts, enforce("R2"), deadline=deadline)
     rules.r3_group_size(model, v, facts, enforce("R3"))
     rules.r4_facilitator(model, v, facts, enforce("R4"))
     rules.r5_primary_therapist(model, v, facts, enforce("R5"))
@@ -76,6 +89,7 @@ def build_model(
 
     built = RosterModel(model, v, [], facts, rule_literals, pin_literals)
     if not explain:
+        deadline.check()
         built.penalties = objective.all_penalties(model, v, facts, previous)
         model.minimize(built.objective())
     return built

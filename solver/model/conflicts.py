@@ -34,6 +34,7 @@ def explain_infeasibility(facts: Facts, time_limit: float = 30.0) -> list[str]:
         built.model.add_assumptions([literals[n] for n in names])
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
+        solver.parameters.catch_sigint_signal = False  # Ctrl-C is the caller's (search/phases)
         solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
         code = solver.solve(built.model)
         if code == cp_model.INFEASIBLE:

@@ -75,10 +75,11 @@ def roster_from_solution(
 
 def rounded_bound(
     solver: cp_model.CpSolver, objective: int, proved: float | None = None
-) -> float | None:
+) -> int | None:
     """The search's lower bound (``proved`` instead when given: a bound proved by the
-    phases of the search), rounded up (objectives are integers), at most ``objective``."""
+    phases of the search), rounded up to a whole number (objectives are whole numbers),
+    from 0 (no penalty is negative) to ``objective``."""
     bound = solver.best_objective_bound if proved is None else proved
     if not math.isfinite(bound):
         return None
-    return min(objective, math.ceil(bound - 1e-6))
+    return max(0, min(objective, math.ceil(bound - 1e-6)))

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from ortools.sat.python import cp_model
 
 from solver.model.variables import Variables
+from solver.options import Deadline
 from solver.precompute import Facts, spans_overlap
 
 Enforce = Sequence[cp_model.IntVar]
@@ -48,11 +49,21 @@ def r1_eligibility(model: cp_model.CpModel, v: Variables, facts: Facts, enforce:
                 model.add(x + f <= 1).only_enforce_if(enforce)
 
 
-def r2_client_time(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: Enforce) -> None:
+def r2_client_time(
+    model: cp_model.CpModel,
+    v: Variables,
+    facts: Facts,
+    enforce: Enforce,
+    *,
+    deadline: Deadline | None = None,
+) -> None:
     """R2: busy hours are decided in precomputation, and sessions fall on different
     days by construction (see ClientSessions); here a session never overlaps a
-    meeting of the client's group."""
+    meeting of the client's group. ``deadline`` is checked per client (this rule takes
+    seconds on a regional week; see :func:`solver.model.build_model`)."""
     for client_id in v.placed_clients():
+        if deadline is not None:
+            deadline.check()
         sessions = v.sessions(client_id)
         if sessions is None:
             continue

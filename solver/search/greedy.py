@@ -17,6 +17,9 @@ The procedure, in the order a manager works:
 
 It shares no code with the solver's model: it is the yardstick, not the solver. When it cannot
 honour every pin (it is a heuristic, not a proof), the roster's status is ``unknown``.
+
+With a ``deadline`` (:class:`~solver.options.Deadline`), each client's turn checks it first and
+raises :class:`~solver.options.Stopped` (with the share of clients done) once it has passed.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from solver.instance import DAYS, Client, Group, Instance, Therapist
-from solver.options import Progress, SolveOptions, SolveResult, SolveStats
+from solver.options import Deadline, Progress, SolveOptions, SolveResult, SolveStats
 from solver.roster import Roster
 from solver.search.greedy_outcome import (
     GreedyOutcome,
@@ -54,14 +57,17 @@ __all__ = [
 ]
 
 
-def greedy_roster(instance: Instance, *, previous: Roster | None = None) -> Roster:
+def greedy_roster(
+    instance: Instance, *, previous: Roster | None = None, deadline: Deadline | None = None
+) -> Roster:
     """The greedy baseline roster for ``instance`` (status ``feasible``, or ``unknown``).
 
     The roster obeys every rule of format version 1; ``objective`` is the sum of the penalties
     it pays and ``best_bound`` is null. ``previous`` does not steer the greedy (it builds the
     week afresh) but its rerun terms are counted, so the objective compares with the solver's.
+    ``deadline``: see the module docstring.
     """
-    return run_greedy(instance, previous=previous).roster
+    return run_greedy(instance, previous=previous, deadline=deadline).roster
 
 
 def solve_detailed(
@@ -84,11 +90,13 @@ def solve_detailed(
     return SolveResult(roster, SolveStats(seconds, seconds, seconds, None, 0, 0, 1, 1))
 
 
-def run_greedy(instance: Instance, *, previous: Roster | None = None) -> GreedyOutcome:
+def run_greedy(
+    instance: Instance, *, previous: Roster | None = None, deadline: Deadline | None = None
+) -> GreedyOutcome:
     """Run the greedy procedure; see the module docstring."""
     started = time.perf_counter()
     state = _Greedy(instance)
-    state.place_all()
+    state.place_all(deadline or Deadline())
     return state.outcome(time.perf_counter() - started, previous)
 
 
@@ -143,8 +151,10 @@ class _Greedy:
 
         return sorted(clients, key=key)
 
-    def place_all(self) -> None:
-        for client in self._order(self.inst.clients):
+    def place_all(self, deadline: Deadline) -> None:
+        ordered = self._order(self.inst.clients)
+        for done, client in enumerate(ordered):
+            deadline.check(done / len(ordered))  # the share of clients placed or refused
             self._place(client, may_open=True)
         dissolved: dict[str, str] = {}
         for group in self.inst.groups:
@@ -159,6 +169,7 @@ class _Greedy:
                 self._dissolve(group.id)
         # A manager gives the clients of a dissolved group a second chance in running groups.
         for client in self._order([self.inst.client(cid) for cid in dissolved]):
+            deadline.check(1.0)  # the second chances are few
             self.reasons.pop(client.id, None)
             if not self._place(client, may_open=False):
                 self.reasons[client.id] = [

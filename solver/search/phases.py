@@ -4,24 +4,32 @@
 workers, a search still unproved after :data:`SEARCH_SHARE` of the time is followed
 by the bound phase (:func:`_bound_phase`). Each improving roster is reported through
 a :class:`Recorder`.
+
+A stop request (the deadline's ``stop`` event) ends the running CP-SAT search
+through ``CpSolver.stop_search()`` and skips the phases not yet started. CP-SAT's
+own Ctrl-C handler is switched off (``catch_sigint_signal``): it would stop one
+search only, and on leaving it resets SIGINT to its default action, so that the
+next Ctrl-C kills the process without a roster. Signals are the caller's
+(the command line's) to handle.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model_helper import CpSolverStatus
 
 from solver.model import RosterModel
 from solver.model.extract import roster_from_solution
-from solver.options import Progress, SolveOptions
+from solver.options import Deadline, Progress, SolveOptions
 
-__all__ = ["BOUND_PHASE_WORKERS", "SEARCH_SHARE", "Recorder", "run_search"]
+__all__ = ["BOUND_PHASE_WORKERS", "SEARCH_SHARE", "ModelRejected", "Recorder", "run_search"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +40,18 @@ phase's root relaxation takes about a second on the 200-client tier)."""
 BOUND_PHASE_WORKERS = 8
 """Worker counts below this get the bound phase (:func:`_bound_phase`); from 8 workers
 on, CP-SAT's own portfolio runs searches with a large LP beside the others."""
+
+
+STOP_POLL_SECONDS = 0.05
+"""How often a search checks for a stop request (and repeats ``stop_search()`` until
+the search has returned: a call before CP-SAT has started is lost)."""
+
+_ANSWERS = (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.INFEASIBLE, cp_model.UNKNOWN)
+
+
+class ModelRejected(RuntimeError):
+    """CP-SAT answered MODEL_INVALID (or another status that is no answer): an internal
+    error, never a roster. The message quotes CP-SAT's reason on one line."""
 
 
 class Recorder(cp_model.CpSolverSolutionCallback):
@@ -86,24 +106,28 @@ def run_search(
     recorder: Recorder,
     options: SolveOptions,
     *,
-    deadline: float,
+    deadline: Deadline,
     phases: bool,
     lns_only: bool = False,
 ) -> tuple[cp_model.CpSolver, CpSolverStatus, float | None]:
-    """Search the built model until ``deadline``.
+    """Search the built model until ``deadline`` (its time, or its stop request).
 
     Returns the solver holding the best roster, its status and, when not None, the
     proved bound to report (the solver's own bound otherwise). With ``phases`` an
     unproved first search is followed by the bound phase (:func:`_bound_phase`).
     With ``lns_only`` every worker runs neighbourhood searches from the hint (see
     :func:`_search`).
+
+    Raises:
+        ModelRejected: CP-SAT found the model invalid.
     """
-    left = deadline - time.perf_counter()
     share = SEARCH_SHARE if phases else 1.0
-    solver, code = _search(built, recorder, options, left * share, lns_only=lns_only)
+    solver, code = _search(
+        built, recorder, options, deadline.left() * share, deadline, lns_only=lns_only
+    )
     if not phases or code not in (cp_model.FEASIBLE, cp_model.UNKNOWN):
         return solver, code, None
-    if deadline - time.perf_counter() <= 1.0:
+    if deadline.left() <= 1.0:
         return solver, code, None
     proved = max(0.0, float(math.ceil(solver.best_objective_bound - 1e-6)))
     best = solver if code == cp_model.FEASIBLE else None
@@ -115,6 +139,7 @@ def _search(
     recorder: Recorder,
     options: SolveOptions,
     seconds: float,
+    deadline: Deadline,
     *,
     subsolvers: tuple[str, ...] = (),
     lns_only: bool = False,
@@ -132,10 +157,42 @@ def _search(
     params.num_workers = options.worker_count()
     params.random_seed = options.seed
     params.log_search_progress = options.log
+    params.catch_sigint_signal = False  # see the module docstring
     _tune(params)
     params.subsolvers.extend(subsolvers)
     params.use_lns_only = lns_only
-    return solver, solver.solve(built.model, recorder)
+    with _stopped_on_request(solver, deadline):
+        code = solver.solve(built.model, recorder)
+    if code not in _ANSWERS:
+        reason = " ".join(solver.solution_info().split())[:300] or "no reason given"
+        status = solver.status_name(code)
+        raise ModelRejected(f"CP-SAT rejected the model ({status}): {reason}")
+    return solver, code
+
+
+@contextlib.contextmanager
+def _stopped_on_request(solver: cp_model.CpSolver, deadline: Deadline) -> Iterator[None]:
+    """While the block runs, a watcher thread turns the deadline's stop request into
+    ``solver.stop_search()``."""
+    stop = deadline.stop
+    if stop is None:
+        yield
+        return
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.is_set():
+            if stop.wait(STOP_POLL_SECONDS):
+                solver.stop_search()
+                finished.wait(STOP_POLL_SECONDS)
+
+    watcher = threading.Thread(target=watch, name="stop-search", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        watcher.join()
 
 
 def _bound_phase(
@@ -145,7 +202,7 @@ def _bound_phase(
     best: cp_model.CpSolver | None,
     proved: float,
     *,
-    deadline: float,
+    deadline: Deadline,
 ) -> tuple[cp_model.CpSolver, CpSolverStatus, float]:
     """The last phase of an unproved search on few workers: the same model, hinted
     with the best roster so far (``best``'s; the first hint when None) and bounded
@@ -168,8 +225,9 @@ def _bound_phase(
     # A bound already proved is a valid constraint, and this phase starts from it.
     if proved > 0:
         model.add(built.objective() >= round(proved))
-    seconds = deadline - time.perf_counter()
-    solver, code = _search(built, recorder, options, seconds, subsolvers=("max_lp",))
+    solver, code = _search(
+        built, recorder, options, deadline.left(), deadline, subsolvers=("max_lp",)
+    )
     bound = max(proved, solver.best_objective_bound)
     if best is None:
         return solver, code, bound

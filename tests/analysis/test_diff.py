@@ -100,12 +100,16 @@ def test_group_changed() -> None:
     result = diff(before, after)
     assert facts(result.changes) == [
         ("C014", "client", "group_changed", "AM-1", "PM-2"),
+        ("T7", "therapist", "stops_facilitating", "AM-1", None),
+        ("T7", "therapist", "starts_facilitating", None, "PM-2"),
         ("AM-1", "group", "group_closed", "T7", None),
         ("PM-2", "group", "group_opened", None, "T7"),
     ]
     assert result.sentences == [
         "C014 moves from AM-1 to PM-2",
-        "group AM-1 no longer runs",
+        "T7: no longer facilitates AM-1 (the group no longer runs)",
+        "T7: now facilitates PM-2 (newly running; clients C014)",
+        "group AM-1 no longer runs (it was facilitated by T7)",
         "group PM-2 now runs, facilitated by T7",
     ]
 
@@ -183,6 +187,7 @@ def test_newly_placed() -> None:
     assert facts(result.changes) == [
         ("C031", "client", "newly_placed", "unassigned", "PM-1 with T2"),
         ("T2", "therapist", "session_added", None, "Mon 17:00"),
+        ("T9", "therapist", "starts_facilitating", None, "PM-1"),
         ("PM-1", "group", "group_opened", None, "T9"),
     ]
     assert result.sentences[0] == "C031 is newly placed in PM-1 with T2 (sessions Mon 17:00)"
@@ -193,9 +198,16 @@ def test_newly_placed_without_sessions() -> None:
     after = roster([placed("C001", "AM-1", "T1"), placed("C031", "AM-1", "T2")])
     result = diff(before, after)
     assert facts(result.changes) == [
-        ("C031", "client", "newly_placed", "unassigned", "AM-1 with T2")
+        ("C031", "client", "newly_placed", "unassigned", "AM-1 with T2"),
+        ("T2", "therapist", "caseload_added", None, "C031"),
+        ("T9", "therapist", "client_joined_group", None, "AM-1"),
     ]
-    assert result.sentences == ["C031 is newly placed in AM-1 with T2 (no individual sessions)"]
+    # No session tells T2 of the new client, so a line of its own does.
+    assert result.sentences == [
+        "C031 is newly placed in AM-1 with T2 (no individual sessions)",
+        "T2: now primary therapist of C031 (no individual sessions)",
+        "T9: C031 joins AM-1 (newly placed)",
+    ]
 
 
 def test_newly_unassigned_gives_the_first_reason() -> None:
@@ -208,7 +220,9 @@ def test_newly_unassigned_gives_the_first_reason() -> None:
     assert facts(result.changes) == [
         ("C031", "client", "newly_unassigned", "AM-1 with T2", "unassigned"),
         ("T2", "therapist", "session_removed", "Mon 17:00", None),
+        ("T9", "therapist", "client_left_group", "AM-1", None),
     ]
+    assert result.sentences[-1] == "T9: C031 leaves AM-1 (no longer placed)"
     assert result.sentences[0] == (
         "C031 is no longer placed: works mon-fri 07:00-19:00; no group meets outside those hours"
     )
@@ -225,10 +239,13 @@ def test_left_roster_placed_and_unassigned() -> None:
         ("C009", "client", "left_roster", "AM-1 with T4", None),
         ("C010", "client", "left_roster", "unassigned", None),
         ("T4", "therapist", "session_removed", "Wed 09:00", None),
+        ("T9", "therapist", "client_left_group", "AM-1", None),
     ]
-    assert result.sentences[:2] == [
+    assert result.sentences == [
         "C009 left the roster (discharged)",
         "C010 left the roster (discharged)",
+        "T4: Wed 09:00 session with C009 is cancelled",
+        "T9: C009 leaves AM-1 (discharged)",
     ]
 
 
@@ -244,12 +261,14 @@ def test_joined_roster_placed_and_unassigned() -> None:
         ("C042", "client", "joined_roster", None, "unassigned"),
         ("T2", "therapist", "session_added", None, "Mon 17:00"),
         ("T2", "therapist", "session_added", None, "Thu 10:00"),
+        ("T9", "therapist", "client_joined_group", None, "AM-1"),
     ]
     assert result.sentences == [
         "C041 joined the roster and is placed in AM-1 with T2 (sessions Mon 17:00, Thu 10:00)",
         "C042 joined the roster but is not placed: no adolescent group this week",
         "T2: new Mon 17:00 session with C041",
         "T2: new Thu 10:00 session with C041",
+        "T9: C041 joins AM-1 (new to the roster)",
     ]
 
 
@@ -257,8 +276,18 @@ def test_facilitator_changed() -> None:
     before = roster([placed("C001", "AM-2", "T1")], facilitators={"AM-2": "T1"})
     after = roster([placed("C001", "AM-2", "T1")], facilitators={"AM-2": "T4"})
     result = diff(before, after)
-    assert facts(result.changes) == [("AM-2", "group", "facilitator_changed", "T1", "T4")]
-    assert result.sentences == ["AM-2: facilitator T1 -> T4"]
+    assert facts(result.changes) == [
+        ("C001", "client", "facilitator_changed", "T1", "T4"),
+        ("T1", "therapist", "stops_facilitating", "AM-2", None),
+        ("T4", "therapist", "starts_facilitating", None, "AM-2"),
+        ("AM-2", "group", "facilitator_changed", "T1", "T4"),
+    ]
+    assert result.sentences == [
+        "C001: AM-2 is now facilitated by T4 (was T1)",
+        "T1: no longer facilitates AM-2 (T4 takes over)",
+        "T4: now facilitates AM-2 (taking over from T1; clients C001)",
+        "AM-2: facilitator T1 -> T4",
+    ]
 
 
 def test_group_closed() -> None:
@@ -267,9 +296,15 @@ def test_group_closed() -> None:
     result = diff(before, after)
     assert facts(result.changes) == [
         ("C002", "client", "group_changed", "EVE-3", "AM-1"),
+        ("T9", "therapist", "client_joined_group", None, "AM-1"),
+        ("T9", "therapist", "stops_facilitating", "EVE-3", None),
         ("EVE-3", "group", "group_closed", "T9", None),
     ]
-    assert result.sentences[-1] == "group EVE-3 no longer runs"
+    assert result.sentences[1:] == [
+        "T9: C002 joins AM-1 (from EVE-3)",
+        "T9: no longer facilitates EVE-3 (the group no longer runs)",
+        "group EVE-3 no longer runs (it was facilitated by T9)",
+    ]
 
 
 def test_order_is_clients_then_therapists_then_groups_in_natural_id_order() -> None:
@@ -290,8 +325,14 @@ def test_order_is_clients_then_therapists_then_groups_in_natural_id_order() -> N
     result = diff(before, after)
     assert [(c.subject_kind, c.subject) for c in result.changes] == [
         ("client", "C9"),
+        ("client", "C9"),
         ("client", "C10"),
+        ("client", "C10"),
+        ("therapist", "T1"),
+        ("therapist", "T1"),
         ("therapist", "T2"),
+        ("therapist", "T3"),
+        ("therapist", "T3"),
         ("therapist", "T10"),
         ("group", "G2"),
         ("group", "G10"),
@@ -342,7 +383,10 @@ def test_instance_adds_shifts() -> None:
     assert result.sentences == [
         "C014 moves from AM-1 to PM-2 (morning -> evening shift)",
         "C015 moves from AM-1 to AM-2",
-        "group AM-1 no longer runs",
+        "T9: no longer facilitates AM-1 (the group no longer runs)",
+        "T9: now facilitates AM-2 (newly running; clients C015)",
+        "T9: now facilitates PM-2 (newly running; clients C014)",
+        "group AM-1 no longer runs (it was facilitated by T9)",
         "group AM-2 (morning) now runs, facilitated by T9",
         "group PM-2 (evening) now runs, facilitated by T9",
     ]
@@ -416,7 +460,10 @@ def test_cli_prints_sentences_and_writes_csv(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     expected = [
         "C009 left the roster (discharged)",
+        "C014: AM-1 is now facilitated by T4 (was T1)",
+        "T1: no longer facilitates AM-1 (T4 takes over)",
         "T3: Tue 13:00 session with C009 is cancelled",
+        "T4: now facilitates AM-1 (taking over from T1; clients C014)",
         "AM-1: facilitator T1 -> T4",
     ]
     assert proc.stdout.splitlines() == expected
@@ -424,7 +471,14 @@ def test_cli_prints_sentences_and_writes_csv(tmp_path: Path) -> None:
         rows = list(csv.DictReader(f))
     assert [r["sentence"] for r in rows] == expected
     assert list(rows[0]) == list(FRAME_COLUMNS)
-    assert [r["kind"] for r in rows] == ["left_roster", "session_removed", "facilitator_changed"]
+    assert [r["kind"] for r in rows] == [
+        "left_roster",
+        "facilitator_changed",
+        "stops_facilitating",
+        "session_removed",
+        "starts_facilitating",
+        "facilitator_changed",
+    ]
 
 
 def test_cli_identical_rosters_print_nothing(tmp_path: Path) -> None:

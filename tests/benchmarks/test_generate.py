@@ -311,5 +311,6 @@ def test_runner_with_the_greedy_as_solver(tmp_path: Path, small: dict[str, Any])
     fields = dict(zip(rows[0].split(","), rows[1].split(","), strict=True))
     assert fields["objective"] == fields["greedy_objective"]
     assert float(fields["peak_mib"]) > 0
+    assert fields["wall_per_limit"].endswith(" ok")  # the greedy takes far less than 60 s
     if HAS_CHECKER:
         assert fields["check"] == "ok"

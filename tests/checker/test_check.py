@@ -599,6 +599,16 @@ def test_explanation_empty_when_a_roster_is_given() -> None:
     )
 
 
+def test_an_interrupted_roster_may_say_so_in_its_explanation() -> None:
+    roster = base_roster()
+    roster["explanation"] = ["interrupted after 3.2 s: this is the best roster found by then"]
+    assert checked(base_instance(), roster).violations == []
+    roster["explanation"].append("something else")
+    assert only(checked(base_instance(), roster), "roster").message == (
+        "status is optimal but the explanation is not empty"
+    )
+
+
 # --- the numbers ---
 
 
@@ -799,7 +809,9 @@ def test_well_formed_unverifiable_roster(status: str) -> None:
 def test_malformed_infeasible_roster() -> None:
     roster = infeasible_roster()
     roster.update(objective=5, explanation=[], unassigned=[{"id": "C1", "reasons": ["x"]}])
-    report = checked(base_instance(), roster)
+    instance = base_instance()
+    client(instance, "C1")["pinned_group"] = "G1"
+    report = checked(instance, roster)
     assert report.rules() == {"roster"}
     assert [v.message for v in report.violations] == [
         "status is infeasible but unassigned lists 1 entries",
@@ -854,6 +866,32 @@ def test_cli_previous(tmp_path: Path) -> None:
 
 
 def test_cli_infeasible(tmp_path: Path) -> None:
-    code, lines = _run_cli(tmp_path, base_instance(), infeasible_roster())
+    instance = base_instance()
+    client(instance, "C1")["pinned_group"] = "G1"
+    code, lines = _run_cli(tmp_path, instance, infeasible_roster())
     assert code == 3
     assert lines[-1].startswith("objective not recomputed: the roster's status is infeasible")
+
+
+NO_PINS = (
+    "roster: status is infeasible, but the instance has no pins (pinned_group, "
+    "pinned_therapist), and without pins a valid roster always exists "
+    "(at worst every client unassigned)"
+)
+
+
+def test_infeasible_without_pins_is_a_wrong_claim() -> None:
+    report = checked(base_instance(), infeasible_roster())
+    assert not report.ok
+    assert [str(v) for v in report.violations] == [NO_PINS]
+    # unknown is a claim about the search, not the week: still unverifiable, not wrong.
+    assert checked(base_instance(), infeasible_roster("unknown")).ok
+    pinned = base_instance()
+    client(pinned, "C1")["pinned_therapist"] = "T1"
+    assert checked(pinned, infeasible_roster()).ok
+
+
+def test_cli_infeasible_without_pins_exits_1(tmp_path: Path) -> None:
+    code, lines = _run_cli(tmp_path, base_instance(), infeasible_roster())
+    assert code == 1
+    assert lines[0] == NO_PINS

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import struct
 import subprocess
 import sys
@@ -258,7 +259,7 @@ def test_ics_holds_exactly_the_roster_events(
     for calendar in calendars.values():
         assert str(calendar["VERSION"]) == "2.0" and calendar.get("PRODID")
         for event in calendar.walk("VEVENT"):
-            assert event["RRULE"]["FREQ"] == ["WEEKLY"]
+            assert "RRULE" not in event  # one week unless --weeks says more
             start = event.decoded("DTSTART")
             assert MONDAY <= start.date() < MONDAY + dt.timedelta(days=7)
             assert event.decoded("DTEND") > start
@@ -286,8 +287,35 @@ def test_ics_is_deterministic_and_can_end(
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     limited = export_roster(instance, roster, "ics", tmp_path / "c", week_start=MONDAY, weeks=4)
     event = read_calendars(tmp_path / "c")["client-C1"].walk("VEVENT")[0]
-    assert event["RRULE"]["COUNT"] == [4]
+    assert event["RRULE"]["FREQ"] == ["WEEKLY"] and event["RRULE"]["COUNT"] == [4]
     assert len(limited) == len(first)
+    export_roster(instance, roster, "ics", tmp_path / "d", week_start=MONDAY, weeks=1)
+    assert all("RRULE" not in e for e in read_calendars(tmp_path / "d")["client-C1"].walk("VEVENT"))
+
+
+def uids(folder: Path) -> dict[str, list[str]]:
+    return {
+        name: sorted(str(e["UID"]) for e in calendar.walk("VEVENT"))
+        for name, calendar in read_calendars(folder).items()
+    }
+
+
+def test_ics_uids_stay_the_same_from_week_to_week(
+    tmp_path: Path, instance: Instance, roster: Roster
+) -> None:
+    """Importing this week's and next week's calendars updates events, never doubles them."""
+    export_roster(instance, roster, "ics", tmp_path / "w1", week_start=MONDAY)
+    export_roster(instance, roster, "ics", tmp_path / "w2", week_start=MONDAY + dt.timedelta(7))
+    export_roster(instance, roster, "ics", tmp_path / "w4", week_start=MONDAY, weeks=4)
+    first = uids(tmp_path / "w1")
+    assert first == uids(tmp_path / "w2") == uids(tmp_path / "w4")
+    assert len({u for found in first.values() for u in found}) == sum(map(len, first.values()))
+    other = instance.model_copy(
+        update={"program": instance.program.model_copy(update={"name": "Other IOP"})}
+    )
+    export_roster(other, roster, "ics", tmp_path / "other", week_start=MONDAY)
+    theirs = {u for found in uids(tmp_path / "other").values() for u in found}
+    assert theirs.isdisjoint(u for found in first.values() for u in found)
 
 
 def test_ics_week_start(tmp_path: Path, instance: Instance, roster: Roster) -> None:
@@ -493,3 +521,204 @@ def test_cli_export_unknown_view(tmp_path: Path, instance: Instance, roster: Ros
     )
     assert done.returncode == 2
     assert "view: unknown view 'nobody'" in done.stderr and "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------- issue 13: pages people pin up
+
+
+def picture_texts(instance: Instance, roster: Roster, view: str = "program") -> list[str]:
+    from solver.files.png import draw_week
+
+    figure = draw_week(instance, roster, view, MONDAY)
+    texts = figure.axes[0].texts
+    assert texts and all(not t.get_parse_math() for t in texts)  # every text literal
+    return [t.get_text() for t in texts]
+
+
+def test_png_draws_mathtext_literally(tmp_path: Path) -> None:
+    data = instance_data()
+    data["program"]["name"] = "$x^2$ IOP"
+    data["groups"][0]["id"] = data["groups"][0]["room"] = "$\\frac{1}$"
+    data["therapists"][0]["id"] = "$T_1$"
+    data["clients"][0]["id"] = "$C_{1"
+    rdata = roster_data()
+    rdata["groups"][1].update(id="$\\frac{1}$", facilitator="$T_1$", clients=["$C_{1", "C2"])
+    rdata["clients"][0].update(id="$C_{1", group="$\\frac{1}$", therapist="$T_1$")
+    rdata["clients"][1]["group"] = "$\\frac{1}$"
+    rdata["clients"][3]["therapist"] = "$T_1$"
+    instance, roster = parse_instance(data), parse_roster(rdata)
+    out = tmp_path / "week.png"
+    export_roster(instance, roster, "png", out, week_start=MONDAY)
+    assert png_size(out)[0] > 400
+    from solver.files.png import draw_week
+
+    for view in ("$T_1$", "$\\frac{1}$"):  # drawn small: mathtext would fail at any size
+        draw_week(instance, roster, view, MONDAY).savefig(io.BytesIO(), format="png", dpi=20)
+    texts = picture_texts(instance, roster)
+    assert "$x^2$ IOP: weekly roster" in texts
+    assert any(t.startswith("$\\frac{1}$ (2)") for t in texts)  # the box of the group
+    assert "$C_{1, C2" in texts  # its members, in the legend
+
+
+def test_png_program_week(instance: Instance, roster: Roster) -> None:
+    texts = picture_texts(instance, roster)
+    joined = "\n".join(texts)
+    assert "Week of Mon 3 Mar 2025" in joined
+    assert {"Mon 3 Mar", "Fri 7 Mar", "Sat 8 Mar"} <= set(texts)  # the days, dated
+    assert "individual session: client and therapist" in texts  # the legend
+    assert "AM · 2 clients (max 8)" in texts and "C1, C2" in texts  # sizes and members
+    assert "Room A · facilitator T1" in texts and "room Room" not in joined.lower()
+    assert "C2" in texts or "C2 T2" in joined  # individual sessions are drawn
+    assert "Unassigned (1)" in texts and "C5" in texts
+    assert PRIVATE not in joined
+    t2 = picture_texts(instance, roster, "T2")
+    assert "session C2" in t2 and "caseload 2 (max 12)" in " ".join(t2)
+    room = picture_texts(instance, roster, "A")
+    assert "Test IOP: Room A" in room and "Groups in Room A" in room
+
+
+def test_png_is_deterministic_and_dated(tmp_path: Path, instance: Instance, roster: Roster) -> None:
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    export_roster(instance, roster, "png", a, week_start=MONDAY)
+    export_roster(instance, roster, "png", b, week_start=MONDAY)
+    assert a.read_bytes() == b.read_bytes()
+    width, height = png_size(a)
+    assert abs(width / height - 842 / 595) < 0.01  # A4 landscape
+
+
+def test_one_lane_per_group_and_sessions_below() -> None:
+    from solver.files.events import Event
+    from solver.files.grid import timeline
+
+    def group(name: str, day: int, start: int, end: int, room: str) -> Event:
+        return Event(day, start * 60, end * 60, "group", name, "T1", None, room, ("C1",))
+
+    def session(client: str, day: int, start: int) -> Event:
+        return Event(day, start * 60, start * 60 + 60, "session", None, "T2", client, None)
+
+    events = [
+        group("X", 0, 9, 12, "A"),
+        group("Y", 0, 10, 13, "B"),
+        group("X", 2, 9, 12, "A"),  # alone on Wednesday: still in X's lane
+        group("Z", 2, 14, 17, "B"),  # never meets with Y: shares Y's lane, the room's
+        group("W", 4, 13, 16, "C"),
+        session("C1", 0, 10),
+        session("C2", 0, 10),
+        session("C3", 2, 12),
+    ]
+    layout = timeline(events)
+    lane = {(p.event.group, p.event.day): p.lane for p in layout.placed if p.event.group}
+    assert lane[("X", 0)] == lane[("X", 2)] != lane[("Y", 0)]
+    assert lane[("Z", 2)] == lane[("Y", 0)]
+    assert layout.group_lanes == 2 and lane[("W", 4)] == 0  # a free lane, lowest first
+    sessions = [p for p in layout.placed if p.event.kind == "session"]
+    assert sorted((p.event.day, p.lane) for p in sessions) == [(0, 2), (0, 3), (2, 2)]
+    assert layout.lanes == {0: 4, 1: 2, 2: 3, 3: 2, 4: 2}  # lanes of equal height, per day
+    shared = timeline(events, share_lanes=True)  # one person's week: sessions fill free lanes
+    assert sorted(p.lane for p in shared.placed if p.event.day == 2) == [0, 0, 1]
+
+
+def read_page(path: Path) -> tuple[Page, str]:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    page.close()
+    return page, " ".join(" ".join(page.text).split())
+
+
+def test_html_week_at_a_glance(tmp_path: Path, instance: Instance, roster: Roster) -> None:
+    out = tmp_path / "roster.html"
+    export_roster(instance, roster, "html", out, week_start=MONDAY)
+    page, text = read_page(out)
+    assert "Week of Mon 3 Mar 2025" in text
+    assert all(day in text for day in ("Mon 3 Mar", "Fri 7 Mar", "Sat 8 Mar"))
+    assert "individual session: client and therapist" in text  # the legend
+    assert "AM (2) · T1 · Room A" in text  # the program's week: one box per meeting
+    assert "C2 T2" in text and "C4 T1" in text  # and every individual session
+    assert "2 clients (max 8)" in text and "Clients: C1, C2" in text  # sizes and members
+    assert "Room A" in text and "room Room" not in text.lower() and "Room Room" not in text
+    assert "C5 is unassigned (priority 1)" in text  # penalties as sentences
+    assert "not_preferred_therapist" not in text and "shift mismatch" not in text
+    assert "@page { size: A4 landscape" in page.style
+    assert "#week { break-after: page; }" in page.style  # the week prints on page one
+    assert page.tags["script"] == page.tags["img"] == page.tags["link"] == 0
+    assert len(page.ids) == len(set(page.ids))
+
+
+def test_html_penalties_without_a_breakdown(tmp_path: Path, instance: Instance) -> None:
+    data = roster_data()
+    data["penalties"].update(unassigned=0, extra_trip=0, caseload_spread=0)
+    data.update(objective=0, best_bound=0)
+    out = tmp_path / "roster.html"
+    export_roster(instance, parse_roster(data), "html", out, week_start=MONDAY)
+    assert "The roster pays no penalty." in read_page(out)[1]
+
+
+def test_html_infeasible_lists_clients_and_why(tmp_path: Path, instance: Instance) -> None:
+    data = roster_data()
+    data.update(
+        status="infeasible",
+        objective=None,
+        best_bound=None,
+        groups=[],
+        clients=[],
+        unassigned=[],
+        explanation=["C1 is pinned to <AM> and to T3, who cannot meet"],
+    )
+    out = tmp_path / "roster.html"
+    export_roster(instance, parse_roster(data), "html", out, week_start=MONDAY)
+    page, text = read_page(out)
+    assert "No roster this week (infeasible)" in text
+    assert "C1 is pinned to <AM> and to T3" in text  # escaped in the file, read back
+    assert "&lt;AM&gt;" in out.read_text(encoding="utf-8")
+    assert "Clients this week (5)" in text
+    assert all(f" {c.id} " in f" {text} " for c in instance.clients)
+
+
+def test_html_escapes_every_id(tmp_path: Path) -> None:
+    data = instance_data()
+    data["clients"][1]["id"] = "<C2>"
+    data["groups"][0]["room"] = "<b>A</b>"
+    rdata = roster_data()
+    rdata["groups"][1]["clients"] = ["C1", "<C2>"]
+    rdata["clients"][1]["id"] = "<C2>"
+    out = tmp_path / "roster.html"
+    export_roster(parse_instance(data), parse_roster(rdata), "html", out, week_start=MONDAY)
+    raw = out.read_text(encoding="utf-8")
+    assert "<C2>" not in raw and "<b>A</b>" not in raw
+    page, text = read_page(out)
+    assert "<C2> T2" in text and "Room <b>A</b>" in text and page.tags["b"] > 0
+
+
+def test_week_start_dates_html_and_png(tmp_path: Path, instance: Instance, roster: Roster) -> None:
+    with pytest.raises(InputError, match="not a Monday"):
+        export_roster(
+            instance, roster, "html", tmp_path / "x.html", week_start=MONDAY.replace(day=4)
+        )
+    with pytest.raises(InputError, match="weeks applies to ics only"):
+        export_roster(instance, roster, "png", tmp_path / "x.png", weeks=2)
+    out = tmp_path / "roster.html"
+    export_roster(instance, roster, "html", out)  # default: next Monday
+    monday = next_monday()
+    assert f"Week of Mon {monday.day} " in read_page(out)[1]
+    (tmp_path / "instance.json").write_text(instance.to_json(), encoding="utf-8")
+    (tmp_path / "roster.json").write_text(roster.to_json(), encoding="utf-8")
+    from solver.cli import main
+
+    command = ["export", str(tmp_path / "instance.json"), str(tmp_path / "roster.json")]
+    assert main([*command, "--to", "html", "--out", str(out), "--week-start", "2026-12-07"]) == 0
+    assert "Week of Mon 7 Dec 2026" in read_page(out)[1]
+    assert main([*command, "--to", "png", "--out", str(out), "--week-start", "2026-12-08"]) == 2
+
+
+def test_colours_have_contrast() -> None:
+    from solver.files.grid import INK, PALETTE, SESSION_COLOUR
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    for fill in (*PALETTE, SESSION_COLOUR):
+        ratio = (luminance(fill) + 0.05) / (luminance(INK) + 0.05)
+        assert ratio >= 7, (fill, ratio)  # WCAG AAA for the text in every box
+    assert len(set(PALETTE)) == len(PALETTE) >= 10
