@@ -10,7 +10,9 @@ without a traceback).
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from solver.cli import main
 from solver.errors import InputError
 from solver.instance import parse_instance
 from solver.roster import parse_roster
@@ -482,6 +485,22 @@ def _run_check(tmp_path: Path, instance_text: str, roster_text: str) -> tuple[Pa
     roster_file = tmp_path / "roster.json"
     instance_file.write_text(instance_text, encoding="utf-8")
     roster_file.write_text(roster_text, encoding="utf-8")
+    # In process (the same ``main`` that ``python -m solver`` runs, a hundred times faster
+    # than a new interpreter each); test_cli_end_to_end_in_a_real_process keeps one real run.
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(["check", str(instance_file), str(roster_file)])
+    result = subprocess.CompletedProcess([], status, out.getvalue(), err.getvalue())
+    return instance_file, roster_file, result
+
+
+def test_cli_end_to_end_in_a_real_process(tmp_path: Path) -> None:
+    doc = valid_instance()
+    doc["clients"][0]["priority"] = "high"
+    instance_file = tmp_path / "week.json"
+    instance_file.write_text(json.dumps(doc), encoding="utf-8")
+    roster_file = tmp_path / "roster.json"
+    roster_file.write_text(json.dumps(valid_roster()), encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "solver", "check", str(instance_file), str(roster_file)],
         capture_output=True,
@@ -489,7 +508,7 @@ def _run_check(tmp_path: Path, instance_text: str, roster_text: str) -> tuple[Pa
         cwd=REPO,
         timeout=120,
     )
-    return instance_file, roster_file, result
+    _assert_cli_names_place(result, instance_file, C1, "priority")
 
 
 def _assert_cli_names_place(result: Any, source: Path, entry: str, key: str) -> None:

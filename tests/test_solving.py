@@ -214,7 +214,7 @@ SOLVE_AND_PRINT = (
     "sys.path.insert(0, 'tests')\n"
     "from helpers_solve import moderate_week\n"
     "from solver import SolveOptions, solve\n"
-    "r = solve(moderate_week(40, 3), SolveOptions(workers=1, seed=0, time_limit=20))\n"
+    "r = solve(moderate_week(32, 3), SolveOptions(workers=1, seed=0, time_limit=20))\n"
     "d = r.model_dump(); d.pop('solve_seconds')\n"
     "print(json.dumps(d, sort_keys=True))\n"
 )
@@ -376,7 +376,7 @@ def test_the_bound_phase_keeps_the_roster_valid_and_its_bound_sound(
 
     monkeypatch.setattr(solve_module, "_bound_phase", spy)
     instance = moderate_week(60)
-    roster = solve(instance, SolveOptions(time_limit=8, workers=1, seed=0))
+    roster = solve(instance, SolveOptions(time_limit=5, workers=1, seed=0))
     assert phases, "the bound phase did not run"
     report = check(instance, roster)
     assert report.ok, report.lines()
@@ -386,5 +386,5 @@ def test_the_bound_phase_keeps_the_roster_valid_and_its_bound_sound(
     # first phase's), rounded up: objectives are integers.
     assert roster.best_bound == min(roster.objective, math.ceil(phases[0] - 1e-6))
     # Sound: no roster of the week is below it (a longer solve's roster is one).
-    other = solve(instance, SolveOptions(time_limit=10, workers=2, seed=1))
+    other = solve(instance, SolveOptions(time_limit=4, workers=2, seed=1))
     assert other.objective is not None and roster.best_bound <= other.objective

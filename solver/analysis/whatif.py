@@ -18,7 +18,8 @@ from typing import Any
 from solver.analysis.diff import Change, diff
 from solver.analysis.reasons import RosterContext
 from solver.analysis.recommend import recommend
-from solver.instance import DAYS, MINUTES_PER_DAY, Instance, parse_instance
+from solver.errors import InputError
+from solver.instance import DAYS, MAX_PRIORITY, MINUTES_PER_DAY, Instance, parse_instance
 from solver.options import SolveOptions
 from solver.precompute import (
     ClientFacts,
@@ -255,11 +256,14 @@ def _solve_with_client_placed(
     )
     for c in data["clients"]:
         if c["id"] == client_id:
-            c["priority"] = max(
-                c["priority"],
-                1 + 4 * total_moves * len(instance.clients) // max(1, moves["unassigned"]),
-            )
-    boosted = parse_instance(data)
+            boost = 1 + 4 * total_moves * len(instance.clients) // max(1, moves["unassigned"])
+            # Capped at the format's bound on priorities: with extreme weights the re-solve
+            # may then still leave the client out, and this option is simply not offered.
+            c["priority"] = min(MAX_PRIORITY, max(c["priority"], boost))
+    try:
+        boosted = parse_instance(data)
+    except InputError:  # the boosted week's objective could pass the format's bound
+        return None
     result = solve(boosted, SolveOptions(time_limit=time_limit, workers=1), previous=roster)
     new = result.placement(client_id)
     if new is None or result.objective is None:

@@ -127,7 +127,8 @@ def test_penalty_breakdown_adds_up_to_the_roster(source: str) -> None:
     else:
         tier, scenario, seed = source.split("-")
         instance = parse_instance(generate(tier, scenario, int(seed)))
-    roster = solve(instance, SolveOptions(workers=2, seed=0, time_limit=20))
+    # Any valid roster will do (optimal or not): a short limit keeps the test quick.
+    roster = solve(instance, SolveOptions(workers=2, seed=0, time_limit=4))
     items = penalty_breakdown(instance, roster)
     totals = dict.fromkeys(roster.penalties.as_dict(), 0)
     for item in items:

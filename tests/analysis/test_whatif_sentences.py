@@ -7,8 +7,10 @@ from helpers_solve import client, group, iv, make, solve_and_check, therapist, w
 
 from solver.analysis.whatif import _moves_sentence, what_would_it_take
 from solver.cli.text import explain_lines
-from solver.instance import Instance
+from solver.instance import Instance, parse_instance
+from solver.options import SolveOptions
 from solver.roster import Roster
+from solver.solving import solve
 
 
 def _one_seat() -> tuple[Instance, Roster]:
@@ -81,3 +83,16 @@ def test_a_move_and_a_loss_in_one_re_solve() -> None:
     assert len(resolve) == 1, [o.change for o in options]
     assert (resolve[0].moved, resolve[0].left_out) == (("C1",), ("C3",))
     assert resolve[0].change == "other clients move (C1); C3 left out instead"
+
+
+def test_the_priority_boost_stays_within_the_format_s_bound(tiny: Instance) -> None:
+    # With an unassigned weight of 1 and large move weights, the boost that makes the client
+    # worth more than every move passes the format's bound on priorities; it is capped there
+    # instead of making the boosted week invalid (an InputError before the cap).
+    data = tiny.model_dump(mode="json")
+    data["program"]["weights"].update(unassigned=1, open_group=1500, group_change=1_000_000)
+    week = parse_instance(data)
+    roster = solve(week, SolveOptions(time_limit=5, workers=1, seed=0))
+    assert roster.unassigned
+    options, _ = what_would_it_take(week, roster, roster.unassigned[0].id, time_limit=5)
+    assert all(o.client == roster.unassigned[0].id for o in options)
