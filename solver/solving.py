@@ -135,19 +135,9 @@ def solve_detailed(
         recorder.warm_start(warm.objective)
     try:
         facts_start = time.perf_counter()
-        facts = derive_facts(
-            instance,
-            canonical=True,
-            previous_starts=_previous_starts(instance, previous),
-            deadline=deadline,
-        )
-        # Time kept for the reasons of those the search leaves out (as many as the greedy's).
-        reasons_seconds = (
-            REASONS_PER_CLIENT_FACTS
-            * (time.perf_counter() - facts_start)
-            * len(warm.unassigned)
-            / max(1, len(instance.clients))
-        )
+        starts = _previous_starts(instance, previous)
+        facts = derive_facts(instance, canonical=True, previous_starts=starts, deadline=deadline)
+        reasons_seconds = _reasons_seconds(time.perf_counter() - facts_start, warm, instance)
         static_conflicts = _static_pin_conflicts(facts)
         if static_conflicts:
             roster = _empty_roster(instance, "infeasible", static_conflicts, start)
@@ -171,20 +161,33 @@ def solve_detailed(
         # Proofs about the smaller model say nothing about the week.
         code = cp_model.FEASIBLE if code == cp_model.OPTIMAL else cp_model.UNKNOWN
     roster = _result_roster(week, solver, code, bound, options, deadline, start)
+    proved = code in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+    return _finished(
+        roster, _search_stats(week, recorder, roster, proved, workers), deadline, start
+    )
+
+
+def _reasons_seconds(facts_seconds: float, warm: Roster, instance: Instance) -> float:
+    """Time kept after the search for the reasons of those it leaves out (as many as the
+    greedy roster leaves out), from the precomputation's time per client."""
+    share = len(warm.unassigned) / max(1, len(instance.clients))
+    return REASONS_PER_CLIENT_FACTS * facts_seconds * share
+
+
+def _search_stats(
+    week: _Prepared, recorder: Recorder, roster: Roster, proved: bool, workers: int
+) -> SolveStats:
     proto = week.built.model.proto
-    stats = SolveStats(
+    return SolveStats(
         build_seconds=week.build_seconds,
         first_solution_seconds=recorder.first,
         final_solution_seconds=recorder.last,
-        proof_seconds=roster.solve_seconds
-        if code in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
-        else None,
+        proof_seconds=roster.solve_seconds if proved else None,
         variables=len(proto.variables),
         constraints=len(proto.constraints),
         solutions=recorder.count,
         workers=workers,
     )
-    return _finished(roster, stats, deadline, start)
 
 
 def _finished(roster: Roster, stats: SolveStats, deadline: Deadline, start: float) -> SolveResult:
