@@ -1,6 +1,6 @@
 """The instance: one program's week, as pydantic models of format version 1.
 
-The models are the implementation of ``FORMAT.md``: unknown keys are errors,
+The models are the implementation of ``docs/format.md``: unknown keys are errors,
 types are strict, and :class:`Instance` checks every cross-reference (dangling
 or duplicate ids, impossible pins, overlapping meetings ...) and reports all
 problems at once as one :class:`~solver.errors.InputError`.

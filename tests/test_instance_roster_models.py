@@ -1,4 +1,4 @@
-"""The format-v1 models: round trips, defaults as FORMAT.md states them, intervals, edge cases."""
+"""The format-v1 models: round trips, defaults as docs/format.md states them, edge cases."""
 
 from __future__ import annotations
 

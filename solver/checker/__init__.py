@@ -12,7 +12,7 @@ The package's modules:
 - ``week``: the checker's own time arithmetic and its indexed view of the instance and roster;
 - ``roster_form``: the roster's own consistency (every client once, known ids, the group
   list, the status);
-- ``rules``: each rule of ``FORMAT.md`` as one function named after its id
+- ``rules``: each rule of ``docs/format.md`` as one function named after its id
   (``r1_eligibility`` ... ``r11_pins``);
 - ``penalties``: the penalty terms recomputed, and the roster's objective checked.
 """
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 def check(instance: Instance, roster: Roster, *, previous: Roster | None = None) -> CheckReport:
-    """Check a roster against every rule of ``FORMAT.md`` and recompute its objective.
+    """Check a roster against every rule of ``docs/format.md`` and recompute its objective.
 
     Args:
         instance: the week the roster is for.

@@ -1,4 +1,4 @@
-"""The hard rules R1-R11 of ``FORMAT.md``, one function each, named after the rule's id.
+"""The hard rules R1-R11 of ``docs/format.md``, one function each, named after the rule's id.
 
 Each function reads the :class:`~solver.checker.week.Week` and yields the rule's
 violations; :data:`RULES` lists them in rule order, the order :func:`solver.checker.check`

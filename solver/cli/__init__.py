@@ -1,6 +1,6 @@
 """The command line: ``python -m solver COMMAND ...``.
 
-Exit statuses follow FORMAT.md: 0 success, 1 a roster breaks a rule (check),
+Exit statuses follow docs/format.md: 0 success, 1 a roster breaks a rule (check),
 2 invalid input (one line per problem, no traceback), 3 infeasible, 4 unknown,
 5 interrupted (``solve``: the first Ctrl-C or SIGTERM stops the search and the best
 roster so far is written; a second exits at once with 130, or 143 for SIGTERM, see

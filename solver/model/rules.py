@@ -1,4 +1,4 @@
-"""The hard rules R1-R11 of FORMAT.md, one function each, named after the rule.
+"""The hard rules R1-R11 of docs/format.md, one function each, named after the rule.
 
 Each function adds its rule's constraints to the model. In *explain* mode every
 constraint of a rule is enforced by one literal of that rule (and every pin by

@@ -1,7 +1,7 @@
 """The greedy's answer: the roster it placed, the penalties it pays, and why clients stayed out.
 
 ``solver.search.greedy`` places the clients; this module turns what it placed into a
-:class:`~solver.roster.Roster` (counting the penalties as ``FORMAT.md`` defines them) and words
+:class:`~solver.roster.Roster` (counting the penalties as ``docs/format.md`` defines them) and words
 the reason a client could not be placed.
 """
 
@@ -152,7 +152,7 @@ def penalties(week: Placements, previous: Roster | None) -> Penalties:
 
 
 def rerun_penalties(week: Placements, previous: Roster | None) -> dict[str, int]:
-    """FORMAT.md's rerun terms; references the instance no longer has are ignored one by one."""
+    """The rerun terms of docs/format.md; references the instance no longer has are ignored."""
     w = week.instance.program.weights
     group = therapist = moved = facilitator = 0
     if previous is not None:

@@ -25,7 +25,7 @@ import pytest
 TESTS = Path(__file__).resolve().parents[1]
 
 FORMAT_RULES = [f"R{n}" for n in range(1, 12)]
-"""The hard rules of the format, R1 ... R11 (FORMAT.md; README "Hard rules vs paid penalties")."""
+"""The hard rules of the format, R1 ... R11 (docs/format.md; README "Hard rules")."""
 
 
 def rule_functions(module: ModuleType, rule: str) -> list[Callable[..., Any]]:

@@ -6,7 +6,7 @@ open hours on two or three days; weeks with more than ``LIMIT`` combinations of
 client options are redrawn) and, for half of them, a previous roster that also
 names clients, groups and therapists the week no longer has. The brute force
 below enumerates every roster with its own, deliberately plain, reading of the
-rules R1-R11 and the objective of FORMAT.md: each client unassigned or in one
+rules R1-R11 and the objective of docs/format.md: each client unassigned or in one
 group with one therapist and one set of session starts on distinct days, then
 each running group's facilitator. Its only shortcut is to drop a branch whose
 penalties so far already reach the best total found (every term is >= 0). It
