@@ -56,10 +56,11 @@ INTERRUPTED = "interrupted after"
 this is the best roster found by then``); the only explanation an ``optimal`` or
 ``feasible`` roster may carry."""
 
-REASONS_PER_CLIENT_FACTS = 8.0
+REASONS_PER_CLIENT_FACTS = 4.0
 """The reasons of one unassigned client cost up to this many times the precomputation
-of one client (measured: 7.5 on the l tier, 4 on xl). The search leaves time for the
-reasons of as many clients as the hand-built roster leaves out."""
+of one client (measured on an idle machine: 3.7 on l-normal-1, 2.9 on xl-normal-1; a
+loaded machine measured up to 7.5, and the time limit's tolerance covers that). The
+search leaves time for the reasons of as many clients as the hand-built roster leaves out."""
 
 
 def solve(
