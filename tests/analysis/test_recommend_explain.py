@@ -128,7 +128,7 @@ def test_penalty_breakdown_adds_up_to_the_roster(source: str) -> None:
         tier, scenario, seed = source.split("-")
         instance = parse_instance(generate(tier, scenario, int(seed)))
     # Any valid roster will do (optimal or not): a short limit keeps the test quick.
-    roster = solve(instance, SolveOptions(workers=2, seed=0, time_limit=4))
+    roster = solve(instance, SolveOptions(workers=2, seed=0, time_limit=2))
     items = penalty_breakdown(instance, roster)
     totals = dict.fromkeys(roster.penalties.as_dict(), 0)
     for item in items:
