@@ -41,7 +41,7 @@ from solver.model.conflicts import explain_infeasibility
 from solver.model.extract import roster_from_solution, rounded_bound
 from solver.options import Deadline, Progress, SolveOptions, SolveResult, SolveStats, Stopped
 from solver.precompute import Facts, derive_facts, span
-from solver.roster import Penalties, Roster, Status
+from solver.roster import Penalties, Roster, Status, Unassigned
 from solver.search.greedy import greedy_roster
 from solver.search.large import restrict, static_bound
 from solver.search.phases import BOUND_PHASE_WORKERS, ModelRejected, Recorder, run_search
@@ -326,7 +326,7 @@ def _result_roster(
         if warm_ok and warm.objective is not None and warm.objective < roster.objective:
             roster = _warm_result(warm, solver, start, bound)
         else:
-            roster = _with_reasons(instance, roster)
+            roster = _with_reasons(instance, roster, warm, deadline.stop)
     elif code == cp_model.INFEASIBLE:
         if deadline.stop_requested:
             conflicts = ["No roster honours every pin; the conflicting pins were not named."]
@@ -377,15 +377,34 @@ def _previous_starts(instance: Instance, previous: Roster | None) -> dict[str, s
     }
 
 
-def _with_reasons(instance: Instance, roster: Roster) -> Roster:
+def _with_reasons(
+    instance: Instance, roster: Roster, warm: Roster, stop: threading.Event | None
+) -> Roster:
     """The roster with reasons for every client it leaves out.
 
-    Reasons look at every grid start (the model may use canonical starts only).
+    Reasons look at every grid start (the model may use canonical starts only). They are
+    worked out after the search, within the time it reserved; a stop request ends that work
+    at once, and then each client keeps the hand-built roster's reasons where it left them out
+    too, or a sentence that says the reasons were not worked out.
     """
     placed = {p.id for p in roster.clients}
     left_out = [c.id for c in instance.clients if c.id not in placed]
-    facts = derive_facts(instance, left_out)
+    try:
+        facts = derive_facts(instance, left_out, deadline=Deadline(stop=stop))
+    except Stopped:
+        return roster.model_copy(update={"unassigned": _reasons_not_worked_out(left_out, warm)})
     return roster.model_copy(update={"unassigned": unassigned_reasons(facts, roster)})
+
+
+def _reasons_not_worked_out(left_out: list[str], warm: Roster) -> list[Unassigned]:
+    known = {u.id: u.reasons for u in warm.unassigned}
+    untold = [
+        "the solve was interrupted before the reasons were worked out; "
+        "solve again without interrupting to see them"
+    ]
+    return [
+        Unassigned(id=client_id, reasons=known.get(client_id, untold)) for client_id in left_out
+    ]
 
 
 def _static_pin_conflicts(facts: Facts) -> list[str]:

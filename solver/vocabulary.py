@@ -196,7 +196,10 @@ def vocabulary_warnings(instance: Instance) -> list[VocabularyWarning]:
 
 
 def log_vocabulary_warnings(instance: Instance) -> None:
-    """Log each of :func:`vocabulary_warnings` at WARNING level."""
+    """Log each of :func:`vocabulary_warnings` at WARNING level (nothing is worked out when
+    that level is not logged)."""
+    if not log.isEnabledFor(logging.WARNING):
+        return
     for warning in vocabulary_warnings(instance):
         log.warning("%s", warning)
 

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -168,3 +169,21 @@ def test_a_file_size_limit_leaves_the_previous_roster(solved: Path, tmp_path: Pa
     assert "Traceback" not in done.stderr
     assert previous.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.json"]
+
+
+def test_a_device_is_written_in_place_without_asking_for_its_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A user who may not write in /dev may still write to /dev/null: only the device's own
+    # permission counts (the folder is never written for a device).
+    from solver.files import outputs
+
+    real_access = os.access
+
+    def no_write_in_dev(path: Any, mode: int, **kwargs: Any) -> bool:
+        if str(path) == "/dev" and mode & os.W_OK:
+            return False
+        return real_access(path, mode, **kwargs)
+
+    monkeypatch.setattr(outputs.os, "access", no_write_in_dev)
+    assert outputs.prepare_file("/dev/null") == Path("/dev/null")

@@ -243,3 +243,20 @@ def test_import_names_the_sheet_the_id_and_the_column(
         f"{folder}: sheet clients, id C004: column track: 'Substance Use' matches no group's "
         "tracks; did you mean 'substance_use'? (C004 cannot be placed because of it)\n"
     ) in err
+
+
+def test_muted_warnings_are_not_worked_out_again(
+    monkeypatch: pytest.MonkeyPatch, tiny: Instance
+) -> None:
+    # The solve command prints the warnings itself; inside the solve they are silenced, and
+    # then not computed a second time (they can take seconds on a week full of typos).
+    import solver.vocabulary as vocabulary
+    from solver.cli.notices import vocabulary_log_muted
+
+    calls: list[int] = []
+    monkeypatch.setattr(vocabulary, "vocabulary_warnings", lambda inst: calls.append(1) or [])
+    with vocabulary_log_muted():
+        vocabulary.log_vocabulary_warnings(tiny)
+    assert calls == []
+    vocabulary.log_vocabulary_warnings(tiny)
+    assert calls == [1]

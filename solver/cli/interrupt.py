@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
@@ -45,16 +44,17 @@ def stop_on_signals() -> Iterator[threading.Event]:
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
+        # os.write, not sys.stderr: the main thread may be inside a buffered write to
+        # standard error, and the buffer refuses a reentrant call.
         if stop.is_set():
-            sys.stderr.write(f"{name} again: exiting at once, without a roster\n")
-            sys.stderr.flush()
+            os.write(2, f"{name} again: exiting at once, without a roster\n".encode())
             os._exit(128 + signum)
         stop.set()
-        sys.stderr.write(
+        os.write(
+            2,
             f"{name}: stopping; the best roster found so far (the hand-built one at least) "
-            "will be written; press Ctrl-C again to exit at once, without a roster\n"
+            "will be written; press Ctrl-C again to exit at once, without a roster\n".encode(),
         )
-        sys.stderr.flush()
 
     before = {signum: signal.signal(signum, on_signal) for signum in STOP_SIGNALS}
     try:

@@ -54,18 +54,15 @@ def _in_workbook(warning: VocabularyWarning) -> VocabularyWarning:
 
 @contextmanager
 def vocabulary_log_muted() -> Iterator[None]:
-    """Drop :func:`solver.vocabulary.log_vocabulary_warnings`' records (the command printed
-    them already, with the file name)."""
+    """Silence :func:`solver.vocabulary.log_vocabulary_warnings` (the command printed the
+    warnings already, with the file name); silenced, it does not work them out again."""
     logger = logging.getLogger("solver.vocabulary")
-
-    def drop(record: logging.LogRecord) -> bool:
-        return False
-
-    logger.addFilter(drop)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        logger.removeFilter(drop)
+        logger.setLevel(level)
 
 
 def warn_foreign_previous(

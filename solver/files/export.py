@@ -113,6 +113,10 @@ def export_roster(
     if to != "ics" and weeks is not None:
         raise InputError([Problem("", "weeks", f"weeks applies to ics only, not to {to}")])
     check_ics_request(week_start, weeks)
+    if to == "ics" and roster.objective is None:
+        # No calendars to write, and writing none would clear a folder of last week's.
+        why = f"the roster is {roster.status}: it has no meetings or sessions for calendars"
+        raise InputError([Problem("", "status", why)])
     ensure_roster_matches(instance, roster)
     path = Path(out)
     folder = open_export_folder(path, force=force) if to in FOLDER_FORMATS else None

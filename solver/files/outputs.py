@@ -101,6 +101,8 @@ def prepare_file(
     refuse_inputs(target, option, inputs)
     if target.exists() and not os.access(target, os.W_OK):
         raise _problem(option, f"cannot write {target}: the file is read-only")
+    if target.exists() and not target.is_file():
+        return target  # a device or a pipe (/dev/null): written in place, not replaced
     _make_folder(target.parent, option, target)
     return target
 
@@ -121,12 +123,18 @@ class ExportFolder:
         removed = []
         for name in sorted(set(self.previous) - set(names)):
             stale = self.path / name
+            if any(_same_file(stale, w) for w in written):
+                continue  # the same file under another case (case-insensitive file systems)
             if stale.is_file() or stale.is_symlink():
                 stale.unlink()
                 removed.append(stale)
         _write_manifest(self.path, to, names)
         if removed:
-            log.info("removed %d file(s) of the previous export", len(removed))
+            log.warning(
+                "%s: removed %d file(s) of the previous export that this one did not write",
+                self.path,
+                len(removed),
+            )
         foreign = sorted(set(_listing(self.path)) - set(names))
         if foreign:
             shown = ", ".join(foreign[:5]) + (

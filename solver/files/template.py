@@ -18,6 +18,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from solver.files.atomic import atomic_path
 from solver.files.cells import parse_intervals
 from solver.files.columns import LIST_SHEETS
 from solver.files.extras import require_extra
@@ -217,7 +218,8 @@ def write_template(path: str | Path) -> None:
         text = SAMPLE_NOTE.format(last=rows + 1, what=sheet)
         note = Comment(text, "iop-roster", width=260, height=90)
         book[sheet]["A2"].comment = note
-    book.save(path)
+    with atomic_path(path) as temporary:
+        book.save(temporary)
     log.info("wrote the template %s", path)
 
 

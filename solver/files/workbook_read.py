@@ -140,7 +140,11 @@ def _read_csv_folder(folder: Path, problems: _Problems) -> dict[SheetName, _Shee
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         # Text the CSV writer put behind a ' (it starts like a formula) reads back unchanged.
-        rows: list[list[object]] = [[unquote_csv_cell(c) for c in r] for r in reader]
+        try:
+            rows: list[list[object]] = [[unquote_csv_cell(c) for c in r] for r in reader]
+        except csv.Error as exc:  # a cell beyond the csv module's field limit, a stray NUL
+            problems.add(str(path), "", "", f"cannot read the file as CSV: {exc}")
+            continue
         sheets[known] = _Sheet(known, str(path), rows)
     return sheets
 

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from test_export import instance_data, roster_data
 
+from solver import load_instance
 from solver.cli import main
 from solver.errors import InputError
 from solver.files.export import export_roster
 from solver.files.outputs import MANIFEST
-from solver.instance import Instance, parse_instance
+from solver.instance import WEIGHT_KEYS, Instance, parse_instance
 from solver.roster import Roster, parse_roster
 
 MONDAY = dt.date(2025, 3, 3)
@@ -159,3 +160,25 @@ def test_cli_export_help_states_the_defaults(capsys: pytest.CaptureFixture[str])
     text = " ".join(capsys.readouterr().out.split())
     assert "(default 1: only the week of --week-start, no repetition)" in text
     assert "--force" in text
+
+
+def test_an_ics_export_of_a_roster_without_appointments_is_refused(tmp_path: Path) -> None:
+    # Writing no calendars into last week's calendar folder would remove every calendar in it.
+    instance = load_instance(Path(__file__).resolve().parents[2] / "instances" / "tiny.json")
+    roster = parse_roster(
+        {
+            "format_version": 1,
+            "status": "unknown",
+            "objective": None,
+            "best_bound": None,
+            "penalties": dict.fromkeys(WEIGHT_KEYS, 0),
+            "solve_seconds": 1.0,
+            "groups": [],
+            "clients": [],
+            "unassigned": [],
+            "explanation": ["the time limit ran out"],
+        }
+    )
+    with pytest.raises(InputError, match="no meetings or sessions"):
+        export_roster(instance, roster, "ics", tmp_path / "calendars")
+    assert not (tmp_path / "calendars").exists()

@@ -592,3 +592,17 @@ def test_cli_import_reports_every_problem(workbook: Path, tmp_path: Path) -> Non
     assert lines[1].startswith(f"{workbook}: sheet clients, row 3: column busy: ")
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "instance.json").exists()
+
+
+def test_a_csv_cell_beyond_the_csv_field_limit_is_one_problem(tmp_path: Path) -> None:
+    # The csv module refuses fields over 131,072 characters: a problem naming the file, not
+    # a traceback.
+    folder = tmp_path / "week"
+    folder.mkdir()
+    (folder / "clients.csv").write_text("id,population,track\n" + "C" * 200_000 + ",adult,x\n")
+    with pytest.raises(InputError) as caught:
+        read_workbook(folder)
+    assert any(
+        p.file.endswith("clients.csv") and "cannot read the file as CSV" in p.message
+        for p in caught.value.problems
+    )
