@@ -77,6 +77,12 @@ def time_to_minutes(value: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+def minutes_to_time(minute: int) -> str:
+    """``"HH:MM"`` of a minute after 00:00 (1440 gives ``"24:00"``): the inverse of
+    :func:`time_to_minutes`."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", validate_assignment=False)
 

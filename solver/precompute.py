@@ -15,7 +15,16 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from solver.instance import DAYS, MINUTES_PER_DAY, Client, Group, Instance, Interval, Therapist
+from solver.instance import (
+    DAYS,
+    MINUTES_PER_DAY,
+    Client,
+    Group,
+    Instance,
+    Interval,
+    Therapist,
+    minutes_to_time,
+)
 from solver.options import Deadline
 from solver.vocabulary import group_hint, therapist_hint
 
@@ -52,32 +61,27 @@ def inside(s: Span, union: list[Span]) -> bool:
     return any(lo <= s[0] and s[1] <= hi for lo, hi in union)
 
 
-def hhmm(minute: int) -> str:
-    """``"13:05"`` for a minute of the day (1440 gives ``"24:00"``)."""
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
 def interval_at(start: int, minutes: int) -> Interval:
     """The interval of ``minutes`` starting at week minute ``start``."""
     day, minute = divmod(start, MINUTES_PER_DAY)
     end = minute + minutes
     return Interval(
         day=DAYS[day],
-        start=hhmm(minute),
-        end=hhmm(end),
+        start=minutes_to_time(minute),
+        end=minutes_to_time(end),
     )
 
 
 def fmt_minute(week_minute: int) -> str:
     """``"tue 13:00"`` for a week minute."""
     day, minute = divmod(week_minute, MINUTES_PER_DAY)
-    return f"{DAYS[day]} {hhmm(minute)}"
+    return f"{DAYS[day]} {minutes_to_time(minute)}"
 
 
 def fmt_span(s: Span) -> str:
     """``"tue 13:00-14:00"`` for a span."""
     end = s[1] - (s[0] // MINUTES_PER_DAY) * MINUTES_PER_DAY
-    return f"{fmt_minute(s[0])}-{hhmm(end)}"
+    return f"{fmt_minute(s[0])}-{minutes_to_time(end)}"
 
 
 @dataclass

@@ -250,17 +250,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from solver.files.export import FOLDER_FORMATS, export_roster
-    from solver.files.outputs import open_export_folder, refuse_inputs
+    from solver.files.export import export_roster
 
     instance = load_instance(args.instance)
     roster = load_matching_roster(args.roster, instance)
     inputs = [("instance", args.instance), ("roster", args.roster)]
-    if args.to in FOLDER_FORMATS:
-        refuse_inputs(args.out, "--out", inputs)
-        open_export_folder(args.out, "--out", force=args.force)
-    else:
-        _prepare_out(args.out, "--out", inputs)
     extra = {}
     if args.week_start is not None:
         extra["week_start"] = args.week_start
@@ -268,7 +262,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
         extra["weeks"] = args.weeks
     with _writing("--out", args.out):
         written = export_roster(
-            instance, roster, args.to, args.out, view=args.view, force=args.force, **extra
+            instance,
+            roster,
+            args.to,
+            args.out,
+            view=args.view,
+            force=args.force,
+            inputs=inputs,
+            option="--out",
+            **extra,
         )
     for path in written:
         print(path, file=sys.stderr)

@@ -22,7 +22,7 @@ def summary(instance: Instance, roster: Roster) -> str:
         bound = "none" if roster.best_bound is None else f"{roster.best_bound:g}"
         gap = ""
         if roster.best_bound is not None and roster.objective > 0:
-            gap = f", gap {100 * (roster.objective - roster.best_bound) / roster.objective:.1f} %"
+            gap = f", gap {_gap_percent(roster.objective, roster.best_bound):.1f} %"
         lines.append(f"objective {roster.objective} (bound {bound}{gap})")
         lines.append(
             f"placed {len(roster.clients)} of {len(instance.clients)} clients, "
@@ -32,6 +32,11 @@ def summary(instance: Instance, roster: Roster) -> str:
         paid = ", ".join(f"{k} {v}" for k, v in roster.penalties.as_dict().items() if v)
         lines.append(f"penalties: {paid or 'none'}")
     return "\n".join(lines)
+
+
+def _gap_percent(objective: int, bound: float) -> float:
+    """How far the roster may be from the best, in % of its objective (objective > 0)."""
+    return 100 * (objective - bound) / objective
 
 
 class ProgressPrinter:
@@ -47,7 +52,7 @@ class ProgressPrinter:
     def __call__(self, progress: Progress) -> None:
         gap = ""
         if progress.objective > 0:
-            gap = f"  gap {100 * (progress.objective - progress.bound) / progress.objective:.2f} %"
+            gap = f"  gap {_gap_percent(progress.objective, progress.bound):.2f} %"
         self._stream.write(
             f"{progress.seconds:7.1f} s  objective {progress.objective}"
             f"  bound {progress.bound:g}{gap}\n"

@@ -9,13 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from solver.instance import DAYS, Instance
+from solver.instance import DAYS, Instance, minutes_to_time
 from solver.roster import Roster
 
 __all__ = [
     "DAY_TITLES",
     "Event",
-    "clock",
     "day_title",
     "of_client",
     "of_group",
@@ -48,12 +47,7 @@ class Event:
 
     @property
     def times(self) -> str:
-        return f"{clock(self.start)}-{clock(self.end)}"
-
-
-def clock(minutes: int) -> str:
-    """Minutes since midnight as ``HH:MM``."""
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+        return f"{minutes_to_time(self.start)}-{minutes_to_time(self.end)}"
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from solver.errors import InputError, Problem
 from solver.files.atomic import write_text
 from solver.files.html_page import html_page
 from solver.files.ics import check_ics_request, write_ics
-from solver.files.outputs import open_export_folder, prepare_file
+from solver.files.outputs import open_export_folder, prepare_file, refuse_inputs
 from solver.files.png import write_png
 from solver.files.roster_tables import roster_tables, write_csv, write_xlsx
 from solver.instance import Instance
@@ -63,6 +64,8 @@ def export_roster(
     week_start: dt.date | None = None,
     weeks: int | None = None,
     force: bool = False,
+    inputs: Sequence[tuple[str, str | Path | None]] = (),
+    option: str = "out",
 ) -> list[Path]:
     """Write a roster for people to read; return the paths written.
 
@@ -82,6 +85,8 @@ def export_roster(
         weeks: ``ics`` only: how many weeks the events repeat (default 1: that week only).
         force: write into a non-empty folder that holds no earlier export (its other files
             are left in place).
+        inputs: ``(label, path)`` of the files the export reads, which ``out`` must not be.
+        option: how problems with ``out`` name it (the command line says ``--out``).
 
     Raises:
         InputError: an unknown format or view, an option the format does not take, a roster
@@ -119,9 +124,12 @@ def export_roster(
         raise InputError([Problem("", "status", why)])
     ensure_roster_matches(instance, roster)
     path = Path(out)
-    folder = open_export_folder(path, force=force) if to in FOLDER_FORMATS else None
-    if folder is None:
-        prepare_file(path)
+    if to in FOLDER_FORMATS:
+        refuse_inputs(path, option, inputs)
+        folder = open_export_folder(path, option, force=force)
+    else:
+        folder = None
+        prepare_file(path, option, inputs)
     written: list[Path]
     if to in ("xlsx", "csv"):
         tables = roster_tables(instance, roster)

@@ -9,9 +9,9 @@ import datetime as dt
 import html
 from collections.abc import Sequence
 
-from solver.files.events import Event, clock, day_title
+from solver.files.events import Event, day_title
 from solver.files.grid import Label, colour_of, timeline
-from solver.instance import Instance
+from solver.instance import Instance, minutes_to_time
 
 __all__ = ["TIMELINE_CSS", "esc", "html_timeline"]
 
@@ -65,7 +65,7 @@ def html_timeline(
         style = f' style="--lane-print: {lane:.2f}mm"'
     parts_html = [f'<div class="tl"{style}><div class="tl-hours">']
     parts_html += [
-        f'<span style="left:{pct(m)}">{clock(m)}</span>'
+        f'<span style="left:{pct(m)}">{minutes_to_time(m)}</span>'
         for m in range(layout.start, layout.end + 1, 60)
     ]
     parts_html.append("</div>")

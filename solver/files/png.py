@@ -19,7 +19,6 @@ from solver.errors import InputError, Problem
 from solver.files.atomic import atomic_path
 from solver.files.events import (
     Event,
-    clock,
     day_title,
     of_room,
     of_therapist,
@@ -44,7 +43,7 @@ from solver.files.grid import (
     therapist_parts,
     timeline,
 )
-from solver.instance import Instance
+from solver.instance import Instance, minutes_to_time
 from solver.roster import Roster
 
 __all__ = ["draw_week", "write_png"]
@@ -343,8 +342,9 @@ def _grid(
         y += height + 6
         bottoms.append(y)
     for minute in range(layout.start, layout.end + 1, 60):
-        page.text(at(minute), top - 2, clock(minute), 7.5, ha="center", va="bottom", color=_MUTED)
-        page.text(at(minute), y - 4, clock(minute), 7.5, ha="center", va="top", color=_MUTED)
+        label = minutes_to_time(minute)
+        page.text(at(minute), top - 2, label, 7.5, ha="center", va="bottom", color=_MUTED)
+        page.text(at(minute), y - 4, label, 7.5, ha="center", va="top", color=_MUTED)
     if not layout.placed:
         page.text((left + right) / 2, top + 20, "Nothing scheduled this week.", 12, ha="center")
 

@@ -12,7 +12,6 @@ from solver.files.atomic import atomic_path
 from solver.files.cells import format_intervals
 from solver.files.events import (
     DAY_TITLES,
-    clock,
     of_client,
     of_therapist,
     placed_clients,
@@ -21,7 +20,7 @@ from solver.files.events import (
 )
 from solver.files.extras import require_extra
 from solver.files.table_writers import add_table_sheet, write_csv_table
-from solver.instance import Instance
+from solver.instance import Instance, minutes_to_time
 from solver.roster import Roster
 
 __all__ = ["Table", "roster_tables", "write_csv", "write_xlsx"]
@@ -65,8 +64,8 @@ def roster_tables(instance: Instance, roster: Roster) -> dict[str, Table]:
         [
             t.id,
             DAY_TITLES[e.day],
-            clock(e.start),
-            clock(e.end),
+            minutes_to_time(e.start),
+            minutes_to_time(e.end),
             f"facilitates {e.group}" if e.kind == "group" else f"session with {e.client}",
             e.group,
             e.client,
@@ -79,8 +78,8 @@ def roster_tables(instance: Instance, roster: Roster) -> dict[str, Table]:
         [
             c,
             DAY_TITLES[e.day],
-            clock(e.start),
-            clock(e.end),
+            minutes_to_time(e.start),
+            minutes_to_time(e.end),
             f"group {e.group}" if e.kind == "group" else f"session with {e.therapist}",
             e.group,
             e.therapist,

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from solver.instance import DAYS, Interval
+from solver.instance import DAYS, Interval, minutes_to_time
 
 __all__ = [
     "Slot",
     "Span",
     "by_day",
-    "clock",
     "hits",
     "inside",
     "intersect",
@@ -93,10 +92,6 @@ def hits(day_spans: list[list[Span]], slot: Slot) -> bool:
     return any(s < end and start < e for s, e in day_spans[day])
 
 
-def clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
 def to_interval(slot: Slot) -> Interval:
     day, start, end = slot
-    return Interval(day=DAYS[day], start=clock(start), end=clock(end))
+    return Interval(day=DAYS[day], start=minutes_to_time(start), end=minutes_to_time(end))
