@@ -62,8 +62,12 @@ __all__ = [
     "STANDARD_SEEDS",
     "TIERS",
     "Tier",
+    "add_pins",
     "generate",
+    "interval",
     "perturb",
+    "unpinned_week",
+    "weighted",
     "write_suite",
 ]
 
@@ -114,11 +118,13 @@ def _hm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def _iv(day: str, start: int, end: int) -> dict[str, str]:
+def interval(day: str, start: int, end: int) -> dict[str, str]:
+    """An interval of the format from minutes after midnight."""
     return {"day": day, "start": _hm(start), "end": _hm(end)}
 
 
-def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+def weighted(rng: random.Random, weights: dict[str, float]) -> str:
+    """One key of ``weights``, drawn with its weight."""
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 
@@ -203,7 +209,9 @@ class _Group:
             "id": self.id,
             "name": self.name(),
             "shift": self.block.shift,
-            "meetings": [_iv(d, self.block.start, self.block.end) for d in PATTERNS[self.pattern]],
+            "meetings": [
+                interval(d, self.block.start, self.block.end) for d in PATTERNS[self.pattern]
+            ],
             "population": self.block.population,
             "tracks": list(self.tracks),
         }
@@ -231,7 +239,7 @@ def _site_groups(rng: random.Random, site: int, count: int) -> list[_Group]:
             if i < 2:
                 kind = ("su_dd", "mh_dd")[i]
             else:
-                kind = _weighted(rng, {"su": 30, "su_dd": 15, "mh": 25, "mh_dd": 10, "dd": 20})
+                kind = weighted(rng, {"su": 30, "su_dd": 15, "mh": 25, "mh_dd": 10, "dd": 20})
             audience = None
             if i >= 2:
                 draw = rng.random()
@@ -405,11 +413,11 @@ def _site_therapists(
         else:
             week = list(WEEKDAYS)
         windows = _with_breaks(rng, _windows(rng, t.blocks, t.part_time), t.blocks)
-        t.availability = [_iv(d, s, e) for d in week for s, e in windows]
+        t.availability = [interval(d, s, e) for d in week for s, e in windows]
         if not t.part_time and rng.random() < 0.08:
-            t.availability.append(_iv("sat", 9 * 60, 13 * 60))
+            t.availability.append(interval("sat", 9 * 60, 13 * 60))
         t.specialties = {s for g in t.planned + t.covers for s in g.specialties}
-        t.specialties.add(_weighted(rng, {"lpc": 40, "lcsw": 35, "lmft": 20, "psychologist": 5}))
+        t.specialties.add(weighted(rng, {"lpc": 40, "lcsw": 35, "lmft": 20, "psychologist": 5}))
         for area, share in (
             ("lcdc", 0.4),
             ("co_occurring", 0.3),
@@ -552,7 +560,7 @@ def _client(
     needs: set[str] = set()
     audiences: list[str] = []
     if population == "adolescent":
-        track = _weighted(rng, {SU: 40, MH: 35, DD: 25})
+        track = weighted(rng, {SU: 40, MH: 35, DD: 25})
         busy = _teen_busy(rng)
         if rng.random() < 0.9:
             needs.add("adolescents")
@@ -560,10 +568,10 @@ def _client(
             needs.add("family")
         if rng.random() < 0.1:
             needs.add("trauma")
-        sessions = _weighted(rng, {"1": 80, "2": 15, "0": 5})
+        sessions = weighted(rng, {"1": 80, "2": 15, "0": 5})
     else:
-        track = _weighted(rng, {SU: 45, MH: 30, DD: 25})
-        busy = _adult_busy(rng, _weighted(rng, ADULT_WORK[scenario]))
+        track = weighted(rng, {SU: 45, MH: 30, DD: 25})
+        busy = _adult_busy(rng, weighted(rng, ADULT_WORK[scenario]))
         woman = rng.random() < 0.45
         if woman:
             audiences.append("women")
@@ -575,7 +583,7 @@ def _client(
             needs.add("co_occurring")
         if rng.random() < 0.08:
             needs.add("family")
-        sessions = _weighted(rng, {"1": 85, "2": 10, "0": 5})
+        sessions = weighted(rng, {"1": 85, "2": 10, "0": 5})
     # Needs that no therapist holds together would make the client unplaceable by design.
     rarity = {n: len(staff.qualified({n})) for n in needs}
     while needs and not staff.qualified(needs):
@@ -587,7 +595,7 @@ def _client(
         "track": track,
         "audiences": audiences,
         "needs": sorted(needs),
-        "busy": [_iv(d, s, e) for d, s, e in busy],
+        "busy": [interval(d, s, e) for d, s, e in busy],
     }
     if rng.random() < 0.4:
         free = _free_shifts(population, busy)
@@ -595,7 +603,7 @@ def _client(
             liked = ["afternoon"] * 3 + ["evening"]
             data["shift_preference"] = rng.choice([s for s in liked if s in free] or liked)
         elif not busy:
-            data["shift_preference"] = _weighted(
+            data["shift_preference"] = weighted(
                 rng, {"morning": 50, "afternoon": 25, "evening": 25}
             )
         elif free and rng.random() < 0.85:
@@ -605,7 +613,7 @@ def _client(
             data["shift_preference"] = rng.choice(["morning", "afternoon", "evening"])
     if sessions != "1":
         data["individual_sessions"] = int(sessions)
-    minutes = _weighted(rng, {"default": 80, "45": 15, "90": 5})
+    minutes = weighted(rng, {"default": 80, "45": 15, "90": 5})
     if minutes != "default":
         data["session_minutes"] = int(minutes)
     qualified = staff.qualified(needs)
@@ -622,7 +630,7 @@ def _client(
             options = [i for i in options if i not in qualified]
         if options:
             data["avoid_therapists"] = [staff.ids[rng.choice(options)]]
-    priority = _weighted(rng, {"1": 93, "2": 5, "3": 2})
+    priority = weighted(rng, {"1": 93, "2": 5, "3": 2})
     if priority != "1":
         data["priority"] = int(priority)
     return data
@@ -657,7 +665,7 @@ def _program(name: str) -> dict[str, Any]:
         "group_min_size": 3,
         "slot_minutes": 15,
         "individual_session_minutes": 60,
-        "open_hours": [_iv(d, s, e) for d, s, e in OPEN_HOURS],
+        "open_hours": [interval(d, s, e) for d, s, e in OPEN_HOURS],
         "min_weekly_hours": {"adult": 9, "adolescent": 6},
     }
 
@@ -671,6 +679,13 @@ def generate(tier: str, scenario: str, seed: int) -> dict[str, Any]:
     Deterministic: the same arguments give an identical dict. Raises ValueError for an unknown
     tier or scenario.
     """
+    data = unpinned_week(tier, scenario, seed)
+    add_pins(random.Random(f"iop-bench/{tier}/{scenario}/{seed}/pins"), data, TIERS[tier].pins)
+    return data
+
+
+def unpinned_week(tier: str, scenario: str, seed: int) -> dict[str, Any]:
+    """:func:`generate`'s week before its pins (format v1); ``generate_v2`` builds on it."""
     if tier not in TIERS:
         raise ValueError(f"unknown tier {tier!r}; choose from {', '.join(TIERS)}")
     if scenario not in SCENARIOS:
@@ -720,18 +735,17 @@ def generate(tier: str, scenario: str, seed: int) -> dict[str, Any]:
         "therapists": therapist_dicts,
         "clients": clients,
     }
-    _add_pins(random.Random(f"iop-bench/{tier}/{scenario}/{seed}/pins"), data, spec.pins)
     return data
 
 
-def _add_pins(rng: random.Random, data: dict[str, Any], count: int) -> None:
+def add_pins(rng: random.Random, data: dict[str, Any], count: int) -> None:
     """Pin a few clients to what the greedy roster gave them, which proves the pins satisfiable."""
     roster = run_greedy(parse_instance(data)).roster
     placed = sorted(roster.clients, key=lambda p: p.id)
     by_id = {c["id"]: c for c in data["clients"]}
     for placement in rng.sample(placed, min(count, len(placed))):
         client = by_id[placement.id]
-        kind = _weighted(rng, {"group": 50, "therapist": 25, "both": 25})
+        kind = weighted(rng, {"group": 50, "therapist": 25, "both": 25})
         if kind in ("group", "both"):
             client["pinned_group"] = placement.group
         if kind in ("therapist", "both"):
@@ -796,8 +810,8 @@ def _shift_change(rng: random.Random, data: dict[str, Any]) -> None:
     client = rng.choice(options)
     before = client.get("busy", [])
     for _ in range(20):
-        kind = _weighted(rng, ADULT_WORK["normal"])
-        busy = [_iv(d, s, e) for d, s, e in _adult_busy(rng, kind)]
+        kind = weighted(rng, ADULT_WORK["normal"])
+        busy = [interval(d, s, e) for d, s, e in _adult_busy(rng, kind)]
         if busy != before:
             client["busy"] = busy
             return

@@ -1,7 +1,8 @@
 """Run the benchmark suite: solve each instance in a fresh process and tabulate the figures.
 
 For every instance the runner records the solver's status, objective, bound and gap, the times
-to the first roster, to the final roster and to the proof, the wall time over the time limit
+to the first roster, to the final roster and to the proof, the unassigned clients and the missed
+appointments (``missed``: the sum of the roster's ``missed[].count``), the wall time over the limit
 (``wall_per_limit``; ``OVER`` past limit x 1.1 + 1 s), the model's size, the peak memory of the
 solving process, the checker's verdict and the greedy baseline's objective. It writes
 ``results.csv`` and ``results.md`` to the output folder and prints the table.
@@ -9,6 +10,9 @@ solving process, the checker's verdict and the greedy baseline's objective. It w
 ``--reruns`` measures the week after instead: each base instance is solved cold, then each
 perturbed week (``benchmarks.generate.CHANGES``) is solved with the base roster as the previous
 roster; the table gives the cold / rerun time-to-proof ratio (``reruns.csv``, ``reruns.md``).
+
+``--version 2`` generates format-2 weeks (``benchmarks/generate_v2.py``, ``v2-*.json``) instead;
+``--suite`` solves both kinds. Reruns perturb version-1 weeks only.
 
 Each solve runs in a child process (``python benchmarks/run.py _solve ...``) so that its peak
 resident memory, which includes CP-SAT's C++ allocations, can be read from the operating system
@@ -18,6 +22,7 @@ Usage::
 
     python benchmarks/run.py --tiers s,m --time-limit 60 --workers 2 --seed 0
     python benchmarks/run.py --suite DIR          # every *.json in DIR instead of generating
+    python benchmarks/run.py --version 2 --tiers s,m    # format-2 weeks (generate_v2.py)
     python benchmarks/run.py --reruns --tiers s,m --scenarios normal --instances-per 1
 """
 
@@ -42,6 +47,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import CHANGES, SCENARIOS, TIERS, generate, perturb  # noqa: E402
+from benchmarks.generate_v2 import PREFIX, generate_v2  # noqa: E402
 from solver.instance import Instance, load_instance  # noqa: E402
 from solver.options import SolveOptions, WeekSolver  # noqa: E402
 from solver.roster import Roster, load_roster  # noqa: E402
@@ -164,6 +170,11 @@ def checker_verdict(instance: Instance, roster: Roster, previous: Roster | None 
     return "FAIL: " + "; ".join(str(v) for v in report.violations[:3])
 
 
+def missed_count(roster: Roster) -> int:
+    """Requested appointments of wanted kinds that the roster's placed clients do not get."""
+    return sum(m.count for placement in roster.clients for m in placement.missed)
+
+
 def wall_per_limit(wall: float | None, limit: float) -> str | None:
     """``"1.03 ok"``: the call's wall time over the time limit; ``OVER`` past limit x 1.1 + 1 s."""
     ok = wall is not None and wall <= limit * 1.1 + 1
@@ -192,6 +203,7 @@ class Row:
     bound: float | None
     gap_pct: float | None
     unassigned: int | None
+    missed: int | None
     first_s: float | None
     final_s: float | None
     proof_s: float | None
@@ -226,30 +238,31 @@ class RerunRow:
 
 
 def _name_parts(path: Path) -> tuple[str, str]:
-    """Tier and scenario from a suite file name ``{tier}-{scenario}-{seed}[-{change}].json``."""
-    parts = path.stem.split("-")
+    """Tier and scenario from a file name ``[v2-]{tier}-{scenario}-{seed}[-{change}].json``."""
+    parts = path.stem.removeprefix(PREFIX).split("-")
     tier = parts[0] if parts and parts[0] in TIERS else "?"
     scenario = parts[1] if len(parts) > 1 and parts[1] in SCENARIOS else "?"
     return tier, scenario
 
 
 def _seed_of(path: Path) -> int:
-    """The generator seed in ``{tier}-{scenario}-{seed}.json`` (1 when the name has none)."""
-    parts = path.stem.split("-")
+    """The generator seed in ``[v2-]{tier}-{scenario}-{seed}.json`` (1 when the name has none)."""
+    parts = path.stem.removeprefix(PREFIX).split("-")
     return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 1
 
 
 def _generated(
-    folder: Path, tiers: Sequence[str], scenarios: Sequence[str], per: int
+    folder: Path, tiers: Sequence[str], scenarios: Sequence[str], per: int, version: int = 1
 ) -> list[Path]:
     paths = []
+    week, prefix = (generate_v2, PREFIX) if version == 2 else (generate, "")
     for tier in tiers:
         for scenario in scenarios:
             for seed in range(1, per + 1):
-                path = folder / f"{tier}-{scenario}-{seed}.json"
+                path = folder / f"{prefix}{tier}-{scenario}-{seed}.json"
                 if not path.exists():
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    data = generate(tier, scenario, seed)
+                    data = week(tier, scenario, seed)
                     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
                 paths.append(path)
     return paths
@@ -281,6 +294,7 @@ def run_suite(paths: Sequence[Path], args: argparse.Namespace, work: Path) -> li
             bound=roster.best_bound if roster else None,
             gap_pct=_gap(roster.objective, roster.best_bound) if roster else None,
             unassigned=len(roster.unassigned) if roster and roster.objective is not None else None,
+            missed=missed_count(roster) if roster and roster.objective is not None else None,
             first_s=stats.get("first_solution_seconds"),
             final_s=stats.get("final_solution_seconds"),
             proof_s=stats.get("proof_seconds"),
@@ -437,47 +451,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--instances-per", type=int, default=3, help="seeds 1..N per tier and scenario (default 3)"
     )
-    parser.add_argument(
-        "--suite",
-        type=Path,
-        metavar="DIR",
-        help="solve every *.json in DIR instead of generating instances",
-    )
+    parser.add_argument("--suite", type=Path, metavar="DIR", help="solve DIR/*.json instead")
+    parser.add_argument("--version", type=int, choices=(1, 2), default=1, help="format (default 1)")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="CP-SAT random seed (default 0)")
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help="output folder (default benchmarks/out)"
     )
-    parser.add_argument(
-        "--reruns",
-        action="store_true",
-        help="measure reruns: the week after, with the base roster as previous",
-    )
-    parser.add_argument(
-        "--cold-perturbed",
-        action="store_true",
-        help="with --reruns, also solve each perturbed week cold",
-    )
-    parser.add_argument(
-        "--solver",
-        default=DEFAULT_SOLVER,
-        help=f"MODULE:FUNCTION to benchmark (default {DEFAULT_SOLVER})",
-    )
+    parser.add_argument("--reruns", action="store_true", help="measure reruns (the week after)")
+    parser.add_argument("--cold-perturbed", action="store_true", help="reruns: also solve cold")
+    parser.add_argument("--solver", default=DEFAULT_SOLVER, help="MODULE:FUNCTION to benchmark")
     args = parser.parse_args(argv)
     tiers = [t for t in args.tiers.split(",") if t]
     scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = [t for t in tiers if t not in TIERS] + [s for s in scenarios if s not in SCENARIOS]
     if unknown:
         parser.error(f"unknown tier or scenario: {', '.join(unknown)}")
-
+    if args.reruns and args.version == 2:
+        parser.error("--reruns perturbs version-1 weeks only")
     if args.suite is not None:
         paths = sorted(args.suite.glob("*.json"))
         if args.reruns:
             # The weeks after are made here; the suite's own perturbed files are not bases.
-            paths = [p for p in paths if not p.stem.endswith(tuple(CHANGES))]
+            paths = [p for p in paths if not p.stem.endswith(CHANGES) and p.stem[:3] != PREFIX]
     else:
-        paths = _generated(args.out / "instances", tiers, scenarios, args.instances_per)
+        per = args.instances_per
+        paths = _generated(args.out / "instances", tiers, scenarios, per, args.version)
     header = (
         f"time limit {args.time_limit:g} s, {args.workers} workers, seed {args.seed}; "
         f"{machine()}; {time.strftime('%Y-%m-%d %H:%M')}"

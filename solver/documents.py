@@ -29,6 +29,9 @@ __all__ = [
     "MAX_TEXT_LENGTH",
     "Id",
     "Text",
+    "REPLACED_IN_VERSION_2",
+    "document_version",
+    "loads_document",
     "looks_like_workbook",
     "parse_document",
     "pydantic_problems",
@@ -96,14 +99,43 @@ def looks_like_workbook(source: str | Path) -> bool:
         return False
 
 
+# Version-1 keys that version 2 replaced: inside a version-2 file the error names the successor.
+REPLACED_IN_VERSION_2 = {
+    "individual_sessions": 'appointments: {"individual": n}',
+    "session_minutes": 'appointment_minutes: {"individual": minutes}',
+    "min_weekly_hours": "program.levels[].min_weekly_hours",
+    "individual_session_minutes": 'program.appointment_kinds: [{"id": "individual", "minutes": m}]',
+    "sessions": 'appointments: [{"kind": "individual", "provider": ..., "day": ...}]',
+}
+
+
+def document_version(raw: Any) -> int:
+    """The format version a decoded document declares: 1 when it says the integer 1, else 2
+    (the current version, whose model then reports a missing or wrong ``format_version``)."""
+    if isinstance(raw, Mapping) and type(raw.get("format_version")) is int:
+        return 1 if raw["format_version"] == 1 else 2
+    return 2
+
+
+def _unknown_key(key: str, version: int) -> str:
+    name = key.rsplit(".", 1)[-1]
+    if version == 2 and name in REPLACED_IN_VERSION_2:
+        return (
+            f"unknown key in format version 2 (a version-1 key): "
+            f"version 2 replaced it with {REPLACED_IN_VERSION_2[name]}"
+        )
+    return f"unknown key (not part of format version {version})"
+
+
 def pydantic_problems(error: ValidationError, raw: Any) -> list[Problem]:
     """Turn a pydantic ValidationError into problems naming entry and key."""
     problems = []
+    version = document_version(raw)
     for item in error.errors(include_url=False):
         entry, key = format_location(item["loc"], raw)
         message = item["msg"]
         if item["type"] == "extra_forbidden":
-            message = "unknown key (not part of format version 1)"
+            message = _unknown_key(key, version)
         elif item["type"] == "missing":
             message = "required key is missing"
         elif message.startswith("Value error, "):
@@ -205,6 +237,14 @@ def _wrong_document(raw: Mapping[str, Any], what: str, source: str) -> InputErro
         "were the files given in the wrong order?"
     )
     return InputError([Problem("", "", message, source)])
+
+
+def loads_document(data: str | bytes, source: str, *, what: str) -> Mapping[str, Any]:
+    """Decode a JSON text holding one object (``what`` names it: "instance", "roster")."""
+    raw = _loads(data, source)
+    if not isinstance(raw, Mapping):
+        raise _not_an_object(raw, what, source)
+    return raw
 
 
 def parse_document(

@@ -1,38 +1,81 @@
-"""The instance: one program's week, as pydantic models of format version 1.
+"""The instance: one program's week, as pydantic models of format version 2.
 
 The models are the implementation of ``docs/format.md``: unknown keys are errors,
 types are strict, and :class:`Instance` checks every cross-reference (dangling
 or duplicate ids, impossible pins, overlapping meetings ...) and reports all
 problems at once as one :class:`~solver.errors.InputError`.
+
+A version-1 file is validated by :mod:`solver.instance_v1` and read as the version-2
+instance the format's table gives; :attr:`Instance.source_version` remembers it, so that
+the solver answers it with a version-1 roster.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from solver.documents import MAX_OBJECTIVE, Id, Text, parse_document, read_json
-from solver.errors import InputError, Problem
+from solver.documents import (
+    Id,
+    Text,
+    document_version,
+    loads_document,
+    parse_document,
+    read_json,
+)
+from solver.errors import InputError
+from solver.instance_checks import cross_reference_problems, objective_problems
+from solver.instance_parts import (
+    MAX_CLIENTS,
+    MAX_GROUPS,
+    MAX_KINDS,
+    MAX_LEVELS,
+    MAX_PRIORITY,
+    MAX_THERAPISTS,
+    MAX_WEIGHT,
+    MinWeeklyHours,
+    Therapist,
+)
+from solver.instance_v1 import version_2_document
+from solver.intervals import (
+    DAYS,
+    MAX_COUNT,
+    MAX_LIST,
+    MAX_SESSIONS,
+    MINUTES_PER_DAY,
+    MINUTES_PER_WEEK,
+    Day,
+    Ids,
+    Interval,
+    Intervals,
+    Minutes,
+    Population,
+    Shift,
+    Size,
+    Strict,
+    Texts,
+    default_open_hours,
+    minutes_to_time,
+    time_to_minutes,
+)
 
 __all__ = [
     "DAYS",
+    "MAX_COUNT",
+    "MAX_LIST",
+    "MAX_SESSIONS",
+    "MINUTES_PER_DAY",
+    "MINUTES_PER_WEEK",
+    "AppointmentKind",
     "Client",
     "Day",
     "Group",
     "Instance",
     "Interval",
+    "Level",
     "MinWeeklyHours",
     "Population",
     "Program",
@@ -40,118 +83,20 @@ __all__ = [
     "Therapist",
     "Weights",
     "load_instance",
+    "minutes_to_time",
     "parse_instance",
     "time_to_minutes",
 ]
 
-Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-Shift = Literal["morning", "afternoon", "evening"]
-Population = Literal["adult", "adolescent"]
-_TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
-
-
-def _check_time(value: str) -> str:
-    if not _TIME.match(value):
-        raise ValueError(f'{value!r} is not a time "HH:MM" from 00:00 to 24:00')
-    return value
-
-
-Time = Annotated[str, AfterValidator(_check_time)]
-
-MINUTES_PER_DAY = 24 * 60
-MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
-
-# The format's upper bounds (ids and texts: solver.documents). Each keeps memory and time
-# in check; together they keep every objective within 2**53 (see _objective_problems).
-MAX_GROUPS, MAX_THERAPISTS, MAX_CLIENTS = 10_000, 10_000, 100_000
-MAX_LIST = 1_000  # items in a list inside an entry: meetings, busy, tracks, keep_apart ...
-MAX_COUNT = 1_000  # group sizes, max_caseload, max_groups
-MAX_SESSIONS = 7  # individual sessions a week: at most one a day (R2)
-MAX_WEIGHT = MAX_PRIORITY = 1_000_000
-
-
-def time_to_minutes(value: str) -> int:
-    """Minutes after 00:00 of a ``"HH:MM"`` time (``"24:00"`` gives 1440)."""
-    hours, minutes = value.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def minutes_to_time(minute: int) -> str:
-    """``"HH:MM"`` of a minute after 00:00 (1440 gives ``"24:00"``): the inverse of
-    :func:`time_to_minutes`."""
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", validate_assignment=False)
-
-
-class Interval(_Strict):
-    """A half-open interval ``[start, end)`` on one day of the week."""
-
-    model_config = ConfigDict(frozen=True)
-
-    day: Day
-    start: Time
-    end: Time
-
-    @model_validator(mode="after")
-    def _start_before_end(self) -> Interval:
-        if time_to_minutes(self.start) >= time_to_minutes(self.end):
-            raise ValueError(f"start {self.start} must be before end {self.end}")
-        return self
-
-    @property
-    def day_index(self) -> int:
-        """0 for Monday ... 6 for Sunday."""
-        return DAYS.index(self.day)
-
-    @property
-    def start_minute(self) -> int:
-        """Minutes after 00:00 of the day at which the interval starts."""
-        return time_to_minutes(self.start)
-
-    @property
-    def end_minute(self) -> int:
-        """Minutes after 00:00 of the day at which the interval ends."""
-        return time_to_minutes(self.end)
-
-    @property
-    def minutes(self) -> int:
-        """Length in minutes."""
-        return self.end_minute - self.start_minute
-
-    def overlaps(self, other: Interval) -> bool:
-        """True when both lie on one day and share some time (touching is not overlapping)."""
-        return (
-            self.day == other.day
-            and self.start_minute < other.end_minute
-            and other.start_minute < self.end_minute
-        )
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.start}-{self.end}"
-
-
-def _default_open_hours() -> list[Interval]:
-    return [Interval(day=d, start="08:00", end="21:00") for d in DAYS[:5]]
-
 
 Weight = Annotated[int, Field(ge=0, le=MAX_WEIGHT)]
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-Size = Annotated[int, Field(ge=1, le=MAX_COUNT)]
-Minutes = Annotated[int, Field(ge=1, le=MINUTES_PER_DAY)]
-Hours = Annotated[float, Field(ge=0, le=MINUTES_PER_WEEK // 60, allow_inf_nan=False)]
-Intervals = Annotated[list[Interval], Field(max_length=MAX_LIST)]
-Texts = Annotated[list[Text], Field(max_length=MAX_LIST)]
-Ids = Annotated[list[Id], Field(max_length=MAX_LIST)]
 
 
-class Weights(_Strict):
+class Weights(Strict):
     """The objective's weights; a key left out keeps its default."""
 
     unassigned: Weight = 1000
+    appointment_missed: Weight = 100
     shift_mismatch: Weight = 10
     not_preferred_therapist: Weight = 5
     extra_trip: Weight = 2
@@ -159,30 +104,63 @@ class Weights(_Strict):
     open_group: Weight = 0
     group_change: Weight = 50
     therapist_change: Weight = 50
+    provider_change: Weight = 20
     session_moved: Weight = 5
     facilitator_change: Weight = 20
 
 
 WEIGHT_KEYS: tuple[str, ...] = tuple(Weights.model_fields)
+"""The twelve penalty terms of format version 2, in the format's order."""
+WEIGHT_KEYS_V1: tuple[str, ...] = tuple(
+    k for k in WEIGHT_KEYS if k not in ("appointment_missed", "provider_change")
+)
+"""The ten penalty terms of format version 1."""
 
 
-class MinWeeklyHours(_Strict):
-    """Weekly hours (groups plus individual sessions) a placed client reaches."""
+class Level(Strict):
+    """A level of care (IOP, PHP ...) with its weekly-hours minimum."""
 
-    adult: Hours = 9
-    adolescent: Hours = 6
+    id: Id
+    name: Text = ""
+    min_weekly_hours: MinWeeklyHours = Field(default_factory=MinWeeklyHours)
 
 
-class Program(_Strict):
+class AppointmentKind(Strict):
+    """A kind of one-to-one appointment: individual, family, psychiatry ..."""
+
+    id: Id
+    name: Text = ""
+    minutes: Minutes = 60
+    provider: Literal["primary", "specialist"] = "primary"
+    provider_specialties: Texts = Field(default_factory=list)
+    required: bool = False
+    with_family: bool = False
+    counts_toward_hours: bool = True
+    per_week: Annotated[int, Field(ge=0, le=MAX_SESSIONS)] = 0
+
+
+def _default_levels() -> list[Level]:
+    return [Level(id="iop")]
+
+
+def _default_kinds() -> list[AppointmentKind]:
+    return [AppointmentKind(id="individual", required=True, per_week=1)]
+
+
+class Program(Strict):
     """Program-wide settings and defaults."""
 
     name: Text = ""
     group_max_size: Size = 8
     group_min_size: Size = 3
     slot_minutes: Annotated[int, Field(ge=1, le=60)] = 15
-    individual_session_minutes: Minutes = 60
-    open_hours: Intervals = Field(default_factory=_default_open_hours)
-    min_weekly_hours: MinWeeklyHours = Field(default_factory=MinWeeklyHours)
+    open_hours: Intervals = Field(default_factory=default_open_hours)
+    levels: Annotated[list[Level], Field(min_length=1, max_length=MAX_LEVELS)] = Field(
+        default_factory=_default_levels
+    )
+    appointment_kinds: Annotated[list[AppointmentKind], Field(max_length=MAX_KINDS)] = Field(
+        default_factory=_default_kinds
+    )
     weights: Weights = Field(default_factory=Weights)
 
     @field_validator("slot_minutes")
@@ -207,7 +185,7 @@ def _not_null(value: Any) -> Any:
     return value
 
 
-class Group(_Strict):
+class Group(Strict):
     """One group series that may run this week."""
 
     id: Id
@@ -215,14 +193,18 @@ class Group(_Strict):
     shift: Shift
     meetings: Annotated[list[Interval], Field(min_length=1, max_length=MAX_LIST)]
     population: Population
+    # Left out: the first level's id, filled in by Instance.
+    levels: Annotated[list[Id], Field(min_length=1, max_length=MAX_LIST)] | None = None
     tracks: Annotated[list[Text], Field(min_length=1, max_length=MAX_LIST)]
     audience: Text | None = None
     facilitator_specialties: Texts = Field(default_factory=list)
     # Left out: the program's group_max_size, filled in by Instance.
     max_size: Size | None = None
     room: Text | None = None
+    site: Text | None = None
+    pull_out: bool = False
 
-    _not_null = field_validator("max_size", mode="before")(_not_null)
+    _not_null = field_validator("max_size", "levels", mode="before")(_not_null)
 
     @property
     def capacity(self) -> int:
@@ -231,35 +213,38 @@ class Group(_Strict):
         return self.max_size
 
     @property
+    def level_ids(self) -> list[str]:
+        """The levels of care the group serves."""
+        assert self.levels is not None, "Instance fills levels"
+        return self.levels
+
+    @property
     def weekly_minutes(self) -> int:
         """Minutes of group meetings a week."""
         return sum(m.minutes for m in self.meetings)
 
 
-class Therapist(_Strict):
-    """A therapist: primary therapist for clients and facilitator of groups."""
-
-    id: Id
-    name: Text = ""
-    specialties: Texts = Field(default_factory=list)
-    availability: Intervals
-    max_caseload: Count = 12
-    max_groups: Count = 2
-
-
-class Client(_Strict):
+class Client(Strict):
     """A client of the program (an opaque id; no personal data)."""
 
     id: Id
     population: Population
+    # Left out: the first level's id, filled in by Instance.
+    level: Id | None = None
     track: Text
     audiences: Texts = Field(default_factory=list)
+    sites: Texts = Field(default_factory=list)
     needs: Texts = Field(default_factory=list)
     busy: Intervals = Field(default_factory=list)
+    family_availability: Intervals = Field(default_factory=list)
     shift_preference: Shift | None = None
-    # At most one session a day (R2).
-    individual_sessions: Annotated[int, Field(ge=0, le=MAX_SESSIONS)] = 1
-    session_minutes: Minutes | None = None
+    # At most one appointment of a kind a day (R2).
+    appointments: Annotated[
+        dict[Id, Annotated[int, Field(ge=0, le=MAX_SESSIONS)]], Field(max_length=MAX_KINDS)
+    ] = Field(default_factory=dict)
+    appointment_minutes: Annotated[dict[Id, Minutes], Field(max_length=MAX_KINDS)] = Field(
+        default_factory=dict
+    )
     preferred_therapists: Ids = Field(default_factory=list)
     avoid_therapists: Ids = Field(default_factory=list)
     keep_apart: Ids = Field(default_factory=list)
@@ -267,15 +252,23 @@ class Client(_Strict):
     pinned_group: Id | None = None
     pinned_therapist: Id | None = None
 
+    _not_null = field_validator("level", mode="before")(_not_null)
 
-class Instance(_Strict):
+    @property
+    def level_id(self) -> str:
+        """The client's level of care this week."""
+        assert self.level is not None, "Instance fills level"
+        return self.level
+
+
+class Instance(Strict):
     """A program's week: candidate groups, therapists and clients.
 
     Construct it with :func:`parse_instance` or :func:`load_instance`, which
     raise :class:`~solver.errors.InputError` listing every problem.
     """
 
-    format_version: Literal[1]
+    format_version: Literal[2]
     program: Program = Field(default_factory=Program)
     groups: Annotated[list[Group], Field(max_length=MAX_GROUPS)]
     therapists: Annotated[list[Therapist], Field(max_length=MAX_THERAPISTS)]
@@ -284,27 +277,50 @@ class Instance(_Strict):
     @field_validator("format_version", mode="before")
     @classmethod
     def _version_is_int(cls, value: Any) -> Any:
-        if type(value) is not int:
-            raise ValueError("format_version must be the integer 1")
+        if type(value) is not int or value != 2:
+            raise ValueError("format_version must be the integer 2 (or 1, for a version-1 file)")
         return value
 
+    _source_version: Literal[1, 2] = PrivateAttr(default=2)
     _groups: dict[str, Group] = PrivateAttr(default_factory=dict)
     _therapists: dict[str, Therapist] = PrivateAttr(default_factory=dict)
     _clients: dict[str, Client] = PrivateAttr(default_factory=dict)
+    _kinds: dict[str, AppointmentKind] = PrivateAttr(default_factory=dict)
+    _levels: dict[str, Level] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Instance:
+        first_level = self.program.levels[0].id
         for group in self.groups:
             if group.max_size is None:
                 group.max_size = self.program.group_max_size
-        problems = [*_cross_reference_problems(self), *_objective_problems(self)]
+            if group.levels is None:
+                group.levels = [first_level]
+        for client in self.clients:
+            if client.level is None:
+                client.level = first_level
+        problems = [*cross_reference_problems(self), *objective_problems(self)]
         if problems:
             # Not a ValueError: pydantic lets it through with its structured problems intact.
             raise InputError(problems)
         self._groups = {g.id: g for g in self.groups}
         self._therapists = {t.id: t for t in self.therapists}
         self._clients = {c.id: c for c in self.clients}
+        self._kinds = {k.id: k for k in self.program.appointment_kinds}
+        self._levels = {v.id: v for v in self.program.levels}
         return self
+
+    @property
+    def source_version(self) -> Literal[1, 2]:
+        """The format version of the file this instance was read from (1 or 2): a solver
+        answers with a roster of the same version."""
+        return self._source_version
+
+    def as_version(self, version: Literal[1, 2]) -> Instance:
+        """This instance, marked as read from a file of ``version`` (1 or 2)."""
+        copy = self.model_copy()
+        copy._source_version = version
+        return copy
 
     def group(self, group_id: str) -> Group:
         """The group with this id (KeyError if none)."""
@@ -318,6 +334,14 @@ class Instance(_Strict):
         """The client with this id (KeyError if none)."""
         return self._clients[client_id]
 
+    def kind(self, kind_id: str) -> AppointmentKind:
+        """The appointment kind with this id (KeyError if none)."""
+        return self._kinds[kind_id]
+
+    def level(self, level_id: str) -> Level:
+        """The level of care with this id (KeyError if none)."""
+        return self._levels[level_id]
+
     def has_group(self, group_id: str) -> bool:
         """True when the instance has a group with this id."""
         return group_id in self._groups
@@ -330,152 +354,51 @@ class Instance(_Strict):
         """True when the instance has a client with this id."""
         return client_id in self._clients
 
-    def session_minutes(self, client: Client) -> int:
-        """Length of each of the client's individual sessions."""
-        if client.session_minutes is not None:
-            return client.session_minutes
-        return self.program.individual_session_minutes
+    @property
+    def kinds(self) -> list[AppointmentKind]:
+        """The program's appointment kinds, in the file's order."""
+        return self.program.appointment_kinds
+
+    def requested(self, client: Client, kind: AppointmentKind) -> int:
+        """How many appointments of ``kind`` the client asks for this week."""
+        return client.appointments.get(kind.id, kind.per_week)
+
+    def requested_total(self, client: Client) -> int:
+        """How many appointments of every kind the client asks for this week."""
+        return sum(self.requested(client, kind) for kind in self.kinds)
+
+    def appointment_minutes(self, client: Client, kind: AppointmentKind) -> int:
+        """Length of each of the client's appointments of ``kind``."""
+        return client.appointment_minutes.get(kind.id, kind.minutes)
 
     def min_weekly_minutes(self, client: Client) -> float:
-        """The weekly minutes (groups plus sessions) the client must reach when placed."""
-        hours = getattr(self.program.min_weekly_hours, client.population)
+        """The weekly minutes (groups plus counted appointments) the client must reach."""
+        hours = getattr(self.level(client.level_id).min_weekly_hours, client.population)
         return float(hours) * 60
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """The instance as format-v1 JSON (defaults written out)."""
+        """The instance as format-version-2 JSON (defaults written out)."""
         return self.model_dump_json(indent=indent)
 
 
-def _entry(kind: str, index: int, item_id: str) -> str:
-    return f"{kind}[{index}] (id {item_id})"
-
-
-def _duplicate_ids(kind: str, ids: list[str]) -> Iterator[Problem]:
-    first: dict[str, int] = {}
-    for index, item_id in enumerate(ids):
-        if item_id in first:
-            yield Problem(
-                _entry(kind, index, item_id),
-                "id",
-                f"duplicate id {item_id!r} (also {kind}[{first[item_id]}])",
-            )
-        else:
-            first[item_id] = index
-
-
-def _cross_reference_problems(inst: Instance) -> Iterator[Problem]:
-    program = inst.program
-    yield from _duplicate_ids("groups", [g.id for g in inst.groups])
-    yield from _duplicate_ids("therapists", [t.id for t in inst.therapists])
-    yield from _duplicate_ids("clients", [c.id for c in inst.clients])
-    groups = {g.id: g for g in inst.groups}
-    therapists = {t.id for t in inst.therapists}
-    clients = {c.id for c in inst.clients}
-
-    for gi, group in enumerate(inst.groups):
-        entry = _entry("groups", gi, group.id)
-        size = group.capacity
-        if not program.group_min_size <= size <= program.group_max_size:
-            yield Problem(
-                entry,
-                "max_size",
-                f"max_size {size} lies outside [group_min_size {program.group_min_size}, "
-                f"group_max_size {program.group_max_size}]",
-            )
-        for i, a in enumerate(group.meetings):
-            for j in range(i + 1, len(group.meetings)):
-                if a.overlaps(group.meetings[j]):
-                    yield Problem(
-                        entry,
-                        f"meetings[{j}]",
-                        f"meeting {group.meetings[j]} overlaps meetings[{i}] ({a})",
-                    )
-
-    for ci, client in enumerate(inst.clients):
-        entry = _entry("clients", ci, client.id)
-        for key in ("preferred_therapists", "avoid_therapists"):
-            for k, tid in enumerate(getattr(client, key)):
-                if tid not in therapists:
-                    yield Problem(entry, f"{key}[{k}]", f"unknown therapist {tid!r}")
-        for k, other in enumerate(client.keep_apart):
-            if other not in clients:
-                yield Problem(entry, f"keep_apart[{k}]", f"unknown client {other!r}")
-        if client.pinned_therapist is not None:
-            if client.pinned_therapist not in therapists:
-                yield Problem(
-                    entry, "pinned_therapist", f"unknown therapist {client.pinned_therapist!r}"
-                )
-            elif client.pinned_therapist in client.avoid_therapists:
-                yield Problem(
-                    entry,
-                    "pinned_therapist",
-                    f"pinned to therapist {client.pinned_therapist!r}, whom the client avoids",
-                )
-        if client.pinned_group is not None:
-            pinned = groups.get(client.pinned_group)
-            if pinned is None:
-                yield Problem(entry, "pinned_group", f"unknown group {client.pinned_group!r}")
-            else:
-                for reason in _static_ineligibility(client, pinned):
-                    yield Problem(
-                        entry,
-                        "pinned_group",
-                        f"pinned to group {pinned.id!r}, which it may not join: {reason}",
-                    )
-
-
-def _objective_problems(inst: Instance) -> Iterator[Problem]:
-    """The objective's worst case (every term at its most at once), when above 2**53."""
-    w = inst.program.weights
-    clients, groups = len(inst.clients), len(inst.groups)
-    sessions = sum(c.individual_sessions for c in inst.clients)
-    caseload = max((t.max_caseload for t in inst.therapists), default=0)
-    most = {
-        "unassigned": w.unassigned * sum(c.priority for c in inst.clients),
-        "shift_mismatch": w.shift_mismatch * clients,
-        "not_preferred_therapist": w.not_preferred_therapist * clients,
-        "extra_trip": w.extra_trip * sessions,
-        "caseload_spread": w.caseload_spread * caseload,
-        "open_group": w.open_group * groups,
-        "group_change": w.group_change * clients,
-        "therapist_change": w.therapist_change * clients,
-        "session_moved": w.session_moved * sessions,
-        "facilitator_change": w.facilitator_change * groups,
-    }
-    total = sum(most.values())
-    if total > MAX_OBJECTIVE:
-        term = max(most, key=lambda k: most[k])
-        also = " or the clients' priorities" if term == "unassigned" else ""
-        yield Problem(
-            "program",
-            f"weights.{term}",
-            f"the objective could reach {total:,}, above the limit 2**53 ({MAX_OBJECTIVE:,}); "
-            f"{term} alone could cost {most[term]:,}: lower this weight{also}",
-        )
-
-
-def _static_ineligibility(client: Client, group: Group) -> Iterator[str]:
-    if group.population != client.population:
-        yield f"the group is for {group.population}s, the client is an {client.population}"
-    if client.track not in group.tracks:
-        yield f"the group serves tracks {', '.join(group.tracks)}, not {client.track}"
-    if group.audience is not None and group.audience not in client.audiences:
-        yield f"the group is for audience {group.audience!r}, not in the client's audiences"
-
-
 def parse_instance(data: Mapping[str, Any] | str | bytes, *, source: str = "") -> Instance:
-    """Validate an instance given as a JSON text or as already-decoded data.
+    """Validate an instance (format version 2, or 1) given as JSON text or decoded data.
 
     ``source`` names the file in error messages.
 
     Raises:
         InputError: every problem found, each naming the entry and the key.
     """
+    if isinstance(data, str | bytes):
+        data = loads_document(data, source, what="instance")
+    if document_version(data) == 1:
+        v2 = version_2_document(data, source=source)
+        return parse_document(Instance, v2, source=source, what="instance").as_version(1)
     return parse_document(Instance, data, source=source, what="instance")
 
 
 def load_instance(path: str | Path) -> Instance:
-    """Read and validate an instance file.
+    """Read and validate an instance file (format version 2, or 1).
 
     Raises:
         InputError: the file is unreadable, not JSON, or not a valid instance.

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from solver.instance import (
     DAYS,
     MINUTES_PER_DAY,
+    AppointmentKind,
     Client,
     Group,
     Instance,
@@ -26,6 +27,7 @@ from solver.instance import (
     minutes_to_time,
 )
 from solver.options import Deadline
+from solver.starts import StartSets, canonical_starts
 from solver.vocabulary import group_hint, therapist_hint
 
 log = logging.getLogger(__name__)
@@ -85,17 +87,41 @@ def fmt_span(s: Span) -> str:
 
 
 @dataclass
+class KindFacts:
+    """What a client could get of one appointment kind they ask for."""
+
+    kind: AppointmentKind
+    count: int
+    minutes: int
+    # provider id -> feasible start minutes (week minutes). For a primary kind the
+    # providers are the client's possible primary therapists; for a specialist kind,
+    # the therapists holding the kind's specialties.
+    starts: dict[str, list[int]] = field(default_factory=dict)
+    # Why each other provider is out of reach.
+    excluded: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def required(self) -> bool:
+        """The kind is required: a placed client has every requested appointment."""
+        return self.kind.required
+
+    @property
+    def primary(self) -> bool:
+        """The kind is seen by the client's primary therapist."""
+        return self.kind.provider == "primary"
+
+
+@dataclass
 class ClientFacts:
     """What client ``client`` could possibly get."""
 
     client: Client
-    session_minutes: int
     groups: list[str] = field(default_factory=list)
     therapists: list[str] = field(default_factory=list)
-    # therapist id -> feasible session start minutes (week minutes).
-    starts: dict[str, list[int]] = field(default_factory=dict)
+    # kind id -> facts, for each kind the client asks at least one appointment of.
+    kinds: dict[str, KindFacts] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
-    # Why each other group / therapist is out of reach.
+    # Why each other group / primary therapist is out of reach.
     excluded_groups: dict[str, list[str]] = field(default_factory=dict)
     excluded_therapists: dict[str, str] = field(default_factory=dict)
     # Pins that can never hold, found without search (R11 with another rule).
@@ -104,7 +130,29 @@ class ClientFacts:
     @property
     def placeable(self) -> bool:
         """False when the client can never be placed, whatever the others do."""
-        return bool(self.groups) and bool(self.therapists)
+        return (
+            bool(self.groups)
+            and bool(self.therapists)
+            and all(kf.starts for kf in self.kinds.values() if kf.required)
+        )
+
+    @property
+    def main_kind(self) -> KindFacts | None:
+        """The first primary kind the client asks for (the weekly individual session in a
+        usual program), which the reasons about primary therapists' time look at."""
+        return next((kf for kf in self.kinds.values() if kf.primary), None)
+
+    @property
+    def starts(self) -> dict[str, list[int]]:
+        """Primary therapist -> feasible starts of the :attr:`main_kind` ({} without one)."""
+        main = self.main_kind
+        return main.starts if main is not None else {}
+
+    @property
+    def session_minutes(self) -> int:
+        """Length of an appointment of the :attr:`main_kind` (60 without one)."""
+        main = self.main_kind
+        return main.minutes if main is not None else 60
 
 
 @dataclass
@@ -168,9 +216,10 @@ def derive_facts(
             clients[c.id] = _client_facts(
                 instance, c, meetings, facilitators, availability, open_hours, grid
             )
-    if canonical:
-        _canonical_starts(
-            instance, clients, meetings, facilitators, previous_starts or {}, deadline
+    if canonical and not _hours_may_hang_on_overlap(instance, clients, meetings):
+        deadline.check()
+        canonical_starts(
+            program.slot_minutes, clients, meetings, facilitators, previous_starts or {}
         )
     room_conflicts: list[tuple[str, str]] = []
     for i, a in enumerate(instance.groups):
@@ -194,69 +243,6 @@ def derive_facts(
     )
 
 
-def _canonical_starts(
-    instance: Instance,
-    clients: dict[str, ClientFacts],
-    meetings: dict[str, list[Span]],
-    facilitators: dict[str, list[str]],
-    previous_starts: dict[str, set[int]],
-    deadline: Deadline,
-) -> None:
-    """Keep only the session starts that some optimal roster needs.
-
-    Left-shifting argument: take any valid roster and walk through one
-    therapist's day in time order; move each session (except one kept at a
-    previous start) to the earliest grid start at or after the latest of: the
-    beginning of the run of feasible starts it lies in, the end of a meeting
-    on that day (of the client's group or of a group the therapist leads), and
-    the end of the therapist's previous session. The session stays inside its
-    feasible run, on its day, clear of everything before it and inside its
-    old slot, so the roster stays valid with the same penalties. Every start
-    so obtained is a *boundary* or a boundary followed by sessions back to
-    back, which is the closure computed here per therapist and day.
-    """
-    step = instance.program.slot_minutes
-    boundaries: dict[str, set[int]] = {t.id: set() for t in instance.therapists}
-    lengths: dict[str, set[int]] = {t.id: set() for t in instance.therapists}
-    for group_id, therapists in facilitators.items():
-        for therapist_id in therapists:
-            boundaries[therapist_id].update(hi for _, hi in meetings[group_id])
-    for cf in clients.values():
-        deadline.check()
-        meeting_ends = {hi for g in cf.groups for _, hi in meetings[g]}
-        before = previous_starts.get(cf.client.id, set())
-        for therapist_id, starts in cf.starts.items():
-            feasible = set(starts)
-            bound = boundaries[therapist_id]
-            bound.update(s for s in starts if s - step not in feasible)
-            bound.update(meeting_ends)
-            bound.update(before & feasible)
-            lengths[therapist_id].add(cf.session_minutes)
-    for therapist_id, points in boundaries.items():
-        deadline.check()
-        closure = _chain_closure(points, lengths[therapist_id], step)
-        for cf in clients.values():
-            if therapist_id in cf.starts:
-                cf.starts[therapist_id] = [s for s in cf.starts[therapist_id] if s in closure]
-
-
-def _chain_closure(points: set[int], lengths: set[int], step: int) -> set[int]:
-    """Grid-rounded boundary points, closed under 'one more session back to back'."""
-    closure: set[int] = set()
-    todo = sorted({-(-p // step) * step for p in points})
-    while todo:
-        point = todo.pop()
-        if point in closure:
-            continue
-        closure.add(point)
-        day_end = (point // MINUTES_PER_DAY + 1) * MINUTES_PER_DAY
-        for length in lengths:
-            nxt = -(-(point + length) // step) * step
-            if nxt < day_end and nxt not in closure:
-                todo.append(nxt)
-    return closure
-
-
 def _may_facilitate(therapist: Therapist, group: Group, available: list[Span]) -> bool:
     return (
         therapist.max_groups > 0
@@ -274,23 +260,21 @@ def _client_facts(
     open_hours: list[Span],
     grid: StartSets,
 ) -> ClientFacts:
-    minutes = instance.session_minutes(client)
-    facts = ClientFacts(client, minutes)
+    facts = ClientFacts(client)
     busy = [span(b) for b in client.busy]
+    kinds = [
+        KindFacts(kind, count, instance.appointment_minutes(client, kind))
+        for kind in instance.kinds
+        if (count := instance.requested(client, kind)) > 0
+    ]
+    facts.kinds = {kf.kind.id: kf for kf in kinds}
     need = instance.min_weekly_minutes(client)
-    individual = client.individual_sessions * minutes
+    most = sum(kf.count * kf.minutes for kf in kinds if kf.kind.counts_toward_hours)
 
     group_reasons: dict[str, list[str]] = {}
     for group in instance.groups:
         why = _group_exclusion(
-            instance,
-            client,
-            group,
-            meetings[group.id],
-            busy,
-            need,
-            individual,
-            facilitators[group.id],
+            client, group, meetings[group.id], busy, need, most, facilitators[group.id]
         )
         if why:
             group_reasons[group.id] = why
@@ -304,62 +288,133 @@ def _client_facts(
             )
         facts.groups = [g for g in facts.groups if g == client.pinned_group]
 
-    # Session starts that overlap the meetings of every group the client may join can never
-    # be used: the client is in one of those groups when placed.
-    group_spans = [meetings[g] for g in facts.groups]
-    free = _client_free_starts(grid, client, minutes, busy, open_hours, group_spans)
+    # Starts that overlap the meetings of every group the client may join can never be
+    # used: the client is in one of those groups when placed (a pull-out group's meetings
+    # may be overlapped, so it removes nothing).
+    group_spans = [[] if instance.group(g).pull_out else meetings[g] for g in facts.groups]
+    family = merged(client.family_availability)
     therapist_reasons: dict[str, str] = {}
     for therapist in instance.therapists:
         why_not = _therapist_exclusion(client, therapist)
         if why_not:
             therapist_reasons[therapist.id] = why_not
-            continue
-        starts = sorted(free & grid.within(availability[therapist.id], minutes))
-        days = {s // MINUTES_PER_DAY for s in starts}
-        if len(days) < client.individual_sessions:
-            therapist_reasons[therapist.id] = (
-                f"{therapist.id} has no time for {client.individual_sessions} session(s) of "
-                f"{minutes} min on different days that fits {client.id}'s free time and the "
-                "open hours"
-            )
-            continue
-        facts.therapists.append(therapist.id)
-        facts.starts[therapist.id] = starts
-    if client.pinned_therapist is not None:
-        if client.pinned_therapist in therapist_reasons:
-            facts.pin_conflicts.append(
-                f"{client.id} is pinned to therapist {client.pinned_therapist}, but "
-                + therapist_reasons[client.pinned_therapist]
-            )
-        facts.therapists = [t for t in facts.therapists if t == client.pinned_therapist]
-        facts.starts = {t: s for t, s in facts.starts.items() if t == client.pinned_therapist}
-
+        else:
+            facts.therapists.append(therapist.id)
+    for kf in kinds:
+        free = _client_free_starts(grid, kf, busy, open_hours, family, group_spans)
+        if kf.primary:
+            candidates = [instance.therapist(t) for t in facts.therapists]
+        else:
+            candidates = [
+                t
+                for t in instance.therapists
+                if not _specialist_exclusion(client, kf, t, kf.excluded)
+            ]
+        for therapist in candidates:
+            starts = sorted(free & grid.within(availability[therapist.id], kf.minutes))
+            days = len({start // MINUTES_PER_DAY for start in starts})
+            if days < kf.count if kf.required else not starts:
+                kf.excluded[therapist.id] = _no_time(client, kf, therapist.id)
+                if kf.primary and kf.required:
+                    therapist_reasons[therapist.id] = kf.excluded[therapist.id]
+                continue
+            kf.starts[therapist.id] = starts
+    facts.therapists = [t for t in facts.therapists if t not in therapist_reasons]
+    _apply_therapist_pin(facts, therapist_reasons)
     facts.excluded_groups = group_reasons
     facts.excluded_therapists = therapist_reasons
     if not facts.groups:
         facts.reasons.append(_no_group_reason(instance, client, group_reasons))
     if not facts.therapists:
         facts.reasons.append(_no_therapist_reason(instance, client, therapist_reasons))
+    for kf in kinds:
+        if kf.required and not kf.starts and not kf.primary:
+            facts.reasons.append(_no_specialist_reason(client, kf))
     return facts
 
 
+def _apply_therapist_pin(facts: ClientFacts, therapist_reasons: dict[str, str]) -> None:
+    client = facts.client
+    for kf in facts.kinds.values():
+        if kf.primary:
+            kf.starts = {t: s for t, s in kf.starts.items() if t in facts.therapists}
+    if client.pinned_therapist is None:
+        return
+    pinned = client.pinned_therapist
+    if pinned in therapist_reasons:
+        facts.pin_conflicts.append(
+            f"{client.id} is pinned to therapist {pinned}, but {therapist_reasons[pinned]}"
+        )
+    facts.therapists = [t for t in facts.therapists if t == pinned]
+    for kf in facts.kinds.values():
+        if kf.primary:
+            kf.starts = {t: s for t, s in kf.starts.items() if t == pinned}
+
+
+def _no_time(client: Client, kf: KindFacts, therapist_id: str) -> str:
+    if kf.kind.id == "individual" and kf.required:
+        what = f"{kf.count} session(s) of {kf.minutes} min on different days"
+    else:
+        what = f"{kf.count} {kf.kind.id} appointment(s) of {kf.minutes} min on different days"
+    family = " and the family's free hours" if kf.kind.with_family else ""
+    return (
+        f"{therapist_id} has no time for {what} that fits {client.id}'s free time{family} "
+        "and the open hours"
+    )
+
+
+def _specialist_exclusion(
+    client: Client, kf: KindFacts, therapist: Therapist, excluded: dict[str, str]
+) -> bool:
+    """True (with the reason recorded) when the therapist may not provide this specialist kind."""
+    missing = [s for s in kf.kind.provider_specialties if s not in therapist.specialties]
+    if missing:
+        excluded[therapist.id] = f"{therapist.id} lacks {', '.join(missing)}"
+    elif therapist.id in client.avoid_therapists:
+        excluded[therapist.id] = f"{client.id} avoids {therapist.id}"
+    return therapist.id in excluded
+
+
+def _no_specialist_reason(client: Client, kf: KindFacts) -> str:
+    needed = ", ".join(kf.kind.provider_specialties) or "no specialty"
+    details = "; ".join(kf.excluded.values()) or "no therapists"
+    return f"no {kf.kind.id} provider (holding {needed}) can see {client.id}: {details}"
+
+
+def _hours_may_hang_on_overlap(
+    instance: Instance, clients: dict[str, ClientFacts], meetings: dict[str, list[Span]]
+) -> bool:
+    """True when some client's weekly hours could depend on how far an appointment overlaps
+    a pull-out meeting (a pull-out group below the client's minimum on its own): moving
+    appointments then changes R10, and the canonical starts are not used."""
+    for cf in clients.values():
+        need = instance.min_weekly_minutes(cf.client)
+        for g in cf.groups:
+            if instance.group(g).pull_out and sum(hi - lo for lo, hi in meetings[g]) < need:
+                return True
+    return False
+
+
 def _group_exclusion(
-    instance: Instance,
     client: Client,
     group: Group,
     group_meetings: list[Span],
     busy: list[Span],
     need: float,
-    individual: int,
+    most: int,
     facilitators: list[str],
 ) -> list[str]:
     why = []
     if group.population != client.population:
         why.append(f"{group.id} is for {group.population}s")
+    if client.level_id not in group.level_ids:
+        why.append(f"{group.id} serves {', '.join(group.level_ids)}, not {client.level_id}")
     if client.track not in group.tracks:
         why.append(f"{group.id} does not serve track {client.track}")
     if group.audience is not None and group.audience not in client.audiences:
         why.append(f"{group.id} is for audience {group.audience}")
+    if group.site is not None and client.sites and group.site not in client.sites:
+        why.append(f"{group.id} meets at {group.site}, which {client.id} cannot reach")
     if why:
         # Not this client's kind of group: a pin to it is refused when the instance is read,
         # and no explanation offers it, so the other reasons are not needed (and cost time on
@@ -370,10 +425,11 @@ def _group_exclusion(
         m, b = clashes[0]
         why.append(f"{group.id} meets {fmt_span(m)}, when {client.id} is busy ({fmt_span(b)})")
     weekly = sum(hi - lo for lo, hi in group_meetings)  # group.weekly_minutes, from spans
-    if weekly + individual < need:
+    if weekly + most < need:
         why.append(
-            f"{group.id} gives {(weekly + individual) / 60:g} h a week with "
-            f"the individual sessions, below the {need / 60:g} h minimum"
+            f"{group.id} gives {(weekly + most) / 60:g} h a week with "
+            f"the {'appointments' if most else 'individual sessions'}, below the "
+            f"{need / 60:g} h minimum"
         )
     if not facilitators:
         why.append(f"{group.id} has no therapist qualified and available to facilitate it")
@@ -393,59 +449,21 @@ def _therapist_exclusion(client: Client, therapist: Therapist) -> str:
     return ""
 
 
-class StartSets:
-    """Grid session starts as sets, computed once per (spans, length) and shared.
-
-    ``within(spans, minutes)``: the starts whose session lies inside one of the
-    disjoint ``spans`` (and inside one day); ``touching(spans, minutes)``: the
-    starts whose session overlaps one of them.
-    """
-
-    def __init__(self, step: int) -> None:
-        self.step = step
-        self._within: dict[tuple[tuple[Span, ...], int], frozenset[int]] = {}
-        self._touching: dict[tuple[tuple[Span, ...], int], frozenset[int]] = {}
-
-    def within(self, spans: list[Span], minutes: int) -> frozenset[int]:
-        key = (tuple(spans), minutes)
-        if key not in self._within:
-            step = self.step
-            out: set[int] = set()
-            for lo, hi in spans:
-                first = -(-lo // step) * step
-                for start in range(first, hi - minutes + 1, step):
-                    if start // MINUTES_PER_DAY == (start + minutes - 1) // MINUTES_PER_DAY:
-                        out.add(start)
-            self._within[key] = frozenset(out)
-        return self._within[key]
-
-    def touching(self, spans: list[Span], minutes: int) -> frozenset[int]:
-        key = (tuple(spans), minutes)
-        if key not in self._touching:
-            step = self.step
-            out: set[int] = set()
-            for lo, hi in spans:
-                # start < hi and start + minutes > lo
-                first = -(-(lo - minutes + 1) // step) * step
-                out.update(range(first, hi, step))
-            self._touching[key] = frozenset(out)
-        return self._touching[key]
-
-
 def _client_free_starts(
     grid: StartSets,
-    client: Client,
-    minutes: int,
+    kf: KindFacts,
     busy: list[Span],
     open_hours: list[Span],
+    family: list[Span],
     group_spans: list[list[Span]],
 ) -> frozenset[int]:
-    """Grid starts of a session of the client with any therapist: inside the open
-    hours, clear of the client's busy hours, and clear of the meetings of at
-    least one group the client may join."""
-    if client.individual_sessions == 0:
-        return frozenset()
+    """Grid starts of an appointment of the kind with any provider: inside the open hours
+    (and the family's hours for a family kind), clear of the client's busy hours, and clear
+    of the meetings of at least one group the client may join."""
+    minutes = kf.minutes
     free = grid.within(open_hours, minutes) - grid.touching(busy, minutes)
+    if kf.kind.with_family:
+        free &= grid.within(family, minutes)
     if group_spans:
         free -= frozenset.intersection(*(grid.touching(g, minutes) for g in group_spans))
     return free

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model_helper import CpSolverStatus
 
+from solver.analysis.missed import missed_reasons
 from solver.analysis.reasons import unassigned_reasons
 from solver.instance import Instance
 from solver.model import RosterModel, build_model
@@ -371,7 +372,7 @@ def _previous_starts(instance: Instance, previous: Roster | None) -> dict[str, s
     if previous is None:
         return {}
     return {
-        p.id: {span(s)[0] for s in p.sessions}
+        p.id: {span(a)[0] for a in p.appointments}
         for p in previous.clients
         if instance.has_client(p.id)
     }
@@ -380,7 +381,8 @@ def _previous_starts(instance: Instance, previous: Roster | None) -> dict[str, s
 def _with_reasons(
     instance: Instance, roster: Roster, warm: Roster, stop: threading.Event | None
 ) -> Roster:
-    """The roster with reasons for every client it leaves out.
+    """The roster with reasons for every client it leaves out and every appointment a placed
+    client misses.
 
     Reasons look at every grid start (the model may use canonical starts only). They are
     worked out after the search, within the time it reserved; a stop request ends that work
@@ -393,6 +395,7 @@ def _with_reasons(
         facts = derive_facts(instance, left_out, deadline=Deadline(stop=stop))
     except Stopped:
         return roster.model_copy(update={"unassigned": _reasons_not_worked_out(left_out, warm)})
+    roster = missed_reasons(instance, roster, facts)
     return roster.model_copy(update={"unassigned": unassigned_reasons(facts, roster)})
 
 

@@ -187,12 +187,40 @@ def vocabulary_warnings(instance: Instance) -> list[VocabularyWarning]:
                         suggestion,
                     )
                     found.append((use, warning))
+    specialists = list(_unprovided_kinds(instance))
     if not found:
-        return []
+        return specialists
     relations = [(v.name, w, o) for v in VOCABULARIES for w in v.wanted for o in v.offered]
     reported = [Reported(use.loc, w.vocabulary, w.word, w.suggestion) for use, w in found]
     left_out = clients_left_out(instance, relations, reported)
-    return [replace(w, left_out=tuple(left_out.get(use.loc, []))) for use, w in found]
+    words = [replace(w, left_out=tuple(left_out.get(use.loc, []))) for use, w in found]
+    return words + specialists
+
+
+def _unprovided_kinds(instance: Instance) -> Iterator[VocabularyWarning]:
+    """A specialist appointment kind whose specialties no single therapist holds all of:
+    nobody can provide it (clients asking for a required one cannot be placed; a wanted
+    one is always missed)."""
+    held = [set(t.specialties) for t in instance.therapists]
+    every = {word for words in held for word in words}
+    for k, kind in enumerate(instance.kinds):
+        needed = set(kind.provider_specialties)
+        if kind.provider != "specialist" or any(needed <= words for words in held):
+            continue
+        missing = sorted(needed - every) or sorted(needed)
+        word = missing[0]
+        left_out = tuple(
+            c.id for c in instance.clients if kind.required and instance.requested(c, kind) > 0
+        )
+        yield VocabularyWarning(
+            "program",
+            f"appointment_kinds[{k}].provider_specialties",
+            word,
+            "specialty",
+            f"therapist's specialties: nobody can provide appointment kind {kind.id!r}",
+            suggest(word, every),
+            left_out,
+        )
 
 
 def log_vocabulary_warnings(instance: Instance) -> None:

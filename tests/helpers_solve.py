@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from solver.checker import check
-from solver.instance import WEIGHT_KEYS, Instance, parse_instance
+from solver.instance import WEIGHT_KEYS_V1, Instance, parse_instance
 from solver.options import SolveOptions
 from solver.roster import Roster, Unassigned, parse_roster
 from solver.solving import solve
@@ -78,7 +78,7 @@ def program(**keys: Any) -> Doc:
 def weights(**keys: int) -> Doc:
     """Weights with every term off except ``keys``."""
     doc = dict.fromkeys(
-        WEIGHT_KEYS,
+        WEIGHT_KEYS_V1,
         0,
     )
     doc.update(keys)

@@ -378,7 +378,7 @@ BAD_INSTANCES = [
     pytest.param(drop(("clients", 1, "track")), C2, "track", id="missing-track"),
     pytest.param(drop(("clients",)), "", "clients", id="missing-clients"),
     pytest.param(drop(("format_version",)), "", "format_version", id="missing-format-version"),
-    pytest.param(set_(("format_version",), 2), "", "format_version", id="format-version-2"),
+    pytest.param(set_(("format_version",), 3), "", "format_version", id="format-version-3"),
     pytest.param(set_(("format_version",), True), "", "format_version", id="format-version-true"),
     pytest.param(set_(("format_version",), "1"), "", "format_version", id="format-version-string"),
     pytest.param(set_(("clients",), {"C001": {}}), "", "clients", id="clients-not-a-list"),
@@ -416,7 +416,7 @@ BAD_ROSTERS = [
     pytest.param(set_(("objective",), 2000.5), "", "objective", id="float-objective"),
     pytest.param(set_(("objective",), "2000"), "", "objective", id="string-objective"),
     pytest.param(set_(("solve_seconds",), -1), "", "solve_seconds", id="negative-seconds"),
-    pytest.param(set_(("format_version",), 2), "", "format_version", id="format-version-2"),
+    pytest.param(set_(("format_version",), 3), "", "format_version", id="format-version-3"),
     pytest.param(set_(("format_version",), True), "", "format_version", id="format-version-true"),
     pytest.param(set_(("extra",), []), "", "extra", id="unknown-top-level-key"),
     pytest.param(

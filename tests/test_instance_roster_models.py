@@ -64,7 +64,10 @@ def test_instance_round_trip(path: Path) -> None:
     first = load_instance(path)
     text = first.to_json()
     second = parse_instance(text)
-    assert second == first
+    # A version-1 file is read as version 2 and written as version 2: the same instance.
+    assert json.loads(text)["format_version"] == 2
+    assert second.source_version == 2
+    assert second == first.as_version(2)
     assert second.model_dump() == first.model_dump()
     assert second.to_json() == text
     # Defaults are written out: the dump needs no defaults to be read back the same.
@@ -153,9 +156,17 @@ def test_program_defaults(program: Doc | None) -> None:
     assert p.name == ""
     assert (p.group_max_size, p.group_min_size) == (8, 3)
     assert p.slot_minutes == 15
-    assert p.individual_session_minutes == 60
-    assert p.weights.model_dump() == DEFAULT_WEIGHTS
-    assert (p.min_weekly_hours.adult, p.min_weekly_hours.adolescent) == (9, 6)
+    [kind] = p.appointment_kinds  # version 1's individual session, as version 2 reads it
+    assert (kind.id, kind.minutes, kind.required, kind.per_week) == ("individual", 60, True, 1)
+    assert {k: v for k, v in p.weights.model_dump().items() if k in DEFAULT_WEIGHTS} == (
+        DEFAULT_WEIGHTS
+    )
+    [level] = p.levels
+    assert (level.id, level.min_weekly_hours.adult, level.min_weekly_hours.adolescent) == (
+        "iop",
+        9,
+        6,
+    )
     assert [str(i) for i in p.open_hours] == [
         f"{day} 08:00-21:00" for day in ("mon", "tue", "wed", "thu", "fri")
     ]
@@ -163,12 +174,14 @@ def test_program_defaults(program: Doc | None) -> None:
 
 def test_weights_partial_override_keeps_the_other_defaults() -> None:
     weights = parse_instance(minimal(weights={"extra_trip": 7, "open_group": 3})).program.weights
-    assert weights.model_dump() == {**DEFAULT_WEIGHTS, "extra_trip": 7, "open_group": 3}
+    expected = {**DEFAULT_WEIGHTS, "extra_trip": 7, "open_group": 3}
+    assert {k: v for k, v in weights.model_dump().items() if k in DEFAULT_WEIGHTS} == expected
 
 
 def test_weight_zero_is_allowed() -> None:
     zeros = dict.fromkeys(DEFAULT_WEIGHTS, 0)
-    assert parse_instance(minimal(weights=zeros)).program.weights.model_dump() == zeros
+    weights = parse_instance(minimal(weights=zeros)).program.weights.model_dump()
+    assert {k: v for k, v in weights.items() if k in DEFAULT_WEIGHTS} == zeros
 
 
 @pytest.mark.parametrize(
@@ -182,7 +195,7 @@ def test_weight_zero_is_allowed() -> None:
 )
 def test_min_weekly_hours_partial_override(given: Doc, adult: float, adolescent: float) -> None:
     inst = parse_instance(minimal(min_weekly_hours=given))
-    hours = inst.program.min_weekly_hours
+    hours = inst.level("iop").min_weekly_hours
     assert (hours.adult, hours.adolescent) == (adult, adolescent)
     assert inst.min_weekly_minutes(inst.clients[0]) == adult * 60
 
@@ -219,7 +232,12 @@ def test_group_therapist_and_client_defaults() -> None:
     assert client.audiences == client.needs == client.busy == []
     assert client.preferred_therapists == client.avoid_therapists == client.keep_apart == []
     assert client.shift_preference is None
-    assert (client.individual_sessions, client.session_minutes, client.priority) == (1, None, 1)
+    assert (client.appointments, client.appointment_minutes, client.priority) == (
+        {"individual": 1},
+        {},
+        1,
+    )
+    assert (client.level, group.levels, client.sites, group.site) == ("iop", ["iop"], [], None)
     assert (client.pinned_group, client.pinned_therapist) == (None, None)
 
 
@@ -229,8 +247,9 @@ def test_session_minutes_default_from_program() -> None:
         {"id": "C002", "population": "adult", "track": "substance_use", "session_minutes": 50}
     )
     inst = parse_instance(doc)
-    assert inst.session_minutes(inst.client("C001")) == 45
-    assert inst.session_minutes(inst.client("C002")) == 50
+    kind = inst.kind("individual")
+    assert inst.appointment_minutes(inst.client("C001"), kind) == 45
+    assert inst.appointment_minutes(inst.client("C002"), kind) == 50
 
 
 def test_adolescent_minimum_applies_to_adolescents() -> None:

@@ -165,6 +165,35 @@ def test_solve_summary_is_the_readme_s(clinic: Clinic) -> None:
     assert normalised("\n".join(summary)) == normalised(output_after(SOLVE))
 
 
+PROGRAM = block_with("solver solve instances/program.json", "sh")
+
+
+def test_the_version_2_example_is_the_readme_s(tmp_path: Path) -> None:
+    """The second example: its summary, its picture, and the missed reasons it quotes."""
+    solved = run(command_line(PROGRAM, " solve "), tmp_path_with_instances(tmp_path))
+    assert solved.returncode == 0, solved.stderr
+    summary = [line for line in solved.stderr.splitlines() if not _PROGRESS.match(line)]
+    assert normalised("\n".join(summary)) == normalised(output_after(PROGRAM))
+    exported = run(command_line(PROGRAM, " export "), tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert (tmp_path / "program-week.png").stat().st_size > 0
+    roster = json.loads((tmp_path / "program-roster.json").read_text(encoding="utf-8"))
+    said = {
+        f"{c['id']} {m['kind']}: {reason}"
+        for c in roster["clients"]
+        for m in c["missed"]
+        for reason in m["reasons"]
+    }
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    quoted = re.findall(r"`(C\d+ (?:family|psychiatry): [^`]+)`", text)
+    assert quoted and set(quoted) <= said, (quoted, said)
+
+
+def tmp_path_with_instances(folder: Path) -> Path:
+    shutil.copytree(ROOT / "instances", folder / "instances")
+    return folder
+
+
 def test_check_prints_what_the_readme_says(clinic: Clinic) -> None:
     said = re.search(
         r"`check` prints `([^`]+)` and exits with status (\d+)",

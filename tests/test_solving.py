@@ -336,10 +336,18 @@ def test_to_frames_gives_one_row_per_fact() -> None:
     instance = moderate_week(24)
     roster = solve_and_check(instance)
     frames = roster.to_frames(instance)
-    assert set(frames) == {"groups", "assignments", "sessions", "unassigned", "penalties"}
+    assert set(frames) == {
+        "groups",
+        "assignments",
+        "appointments",
+        "missed",
+        "unassigned",
+        "penalties",
+    }
     assert len(frames["groups"]) == len(roster.groups)
     assert len(frames["assignments"]) == len(roster.clients)
-    assert len(frames["sessions"]) == sum(len(p.sessions) for p in roster.clients)
+    assert len(frames["appointments"]) == sum(len(p.appointments) for p in roster.clients)
+    assert set(frames["appointments"]["kind"]) == {"individual"}
     assert len(frames["unassigned"]) == sum(len(u.reasons) for u in roster.unassigned)
     assert len(frames["penalties"]) == 10
     assert frames["penalties"]["amount"].sum() == roster.objective
@@ -351,12 +359,12 @@ def test_to_frames_gives_one_row_per_fact() -> None:
     for p in roster.clients:
         assert by_client.loc[p.id, "group"] == p.group
         assert by_client.loc[p.id, "therapist"] == p.therapist
-        assert by_client.loc[p.id, "sessions"] == len(p.sessions)
+        assert by_client.loc[p.id, "appointments"] == len(p.appointments)
 
 
 def test_to_frames_of_an_infeasible_roster_are_empty_with_columns() -> None:
     frames = solve_and_check(keep_apart_pins()).to_frames()
-    for name in ("groups", "assignments", "sessions", "unassigned"):
+    for name in ("groups", "assignments", "appointments", "missed", "unassigned"):
         assert frames[name].empty and len(frames[name].columns) > 0, name
     assert len(frames["penalties"]) == 10
 

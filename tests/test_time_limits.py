@@ -63,8 +63,8 @@ def test_slow_precomputation_gives_the_hand_built_roster_in_time(
 def test_slow_model_building_gives_the_hand_built_roster_in_time(
     clinic: Instance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # R2 asks each client's sessions once, after its deadline check.
-    monkeypatch.setattr(Variables, "sessions", slowed(Variables.sessions))
+    # R2 asks for each client's appointment slots once, after its deadline check.
+    monkeypatch.setattr(Variables, "slots", slowed(Variables.slots))
     roster, wall = timed_solve(clinic)
     assert wall < LIMIT + SLACK, wall
     assert roster.status == "feasible"

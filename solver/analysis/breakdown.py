@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from solver.analysis.missed import kind_noun, missed_reasons
 from solver.analysis.reasons import RosterContext
 from solver.errors import InputError, Problem
 from solver.instance import DAYS, Instance, Interval
-from solver.model import build_model
+from solver.model import RosterModel, build_model
 from solver.model.variables import RosterNotInModel
 from solver.precompute import Facts, derive_facts
 from solver.roster import Roster, ensure_roster_matches
@@ -61,8 +62,10 @@ def penalty_breakdown(
             [Problem("", "", "the roster breaks a rule of the instance; run 'check' to see which")]
         )
     context = _Sentences(facts, roster, previous)
+    kinds = _ItemKinds(built, previous)
     items = []
     for p in built.penalties:
+        kind = kinds.next_kind(p.term, p.subject)
         count = int(solver.value(p.count))
         if count:
             items.append(
@@ -72,10 +75,49 @@ def penalty_breakdown(
                     p.weight,
                     count,
                     p.weight * count,
-                    context.sentence(p.term, p.subject, p.day, count),
+                    context.sentence(p.term, p.subject, p.day, count, kind),
                 )
             )
     return items
+
+
+class _ItemKinds:
+    """The appointment kind of each per-kind penalty item (appointment_missed,
+    provider_change, session_moved), in the order :mod:`solver.model.objective` makes them:
+    one item per client and kind, in the program's kind order."""
+
+    def __init__(self, built: RosterModel, previous: Roster | None) -> None:
+        self.built = built
+        self.previous = {p.id: p for p in previous.first_entries().clients} if previous else {}
+        self.seen: dict[tuple[str, str], int] = {}
+
+    def next_kind(self, term: str, subject: str) -> str | None:
+        kinds = self._kinds(term, subject)
+        if kinds is None:
+            return None
+        index = self.seen.get((term, subject), 0)
+        self.seen[term, subject] = index + 1
+        return kinds[index] if index < len(kinds) else None
+
+    def _kinds(self, term: str, client_id: str) -> list[str] | None:
+        facts = self.built.facts
+        slots = self.built.variables.slots(client_id)
+        if term == "appointment_missed" and client_id in facts.clients:
+            return [k for k, kf in facts.clients[client_id].kinds.items() if not kf.required]
+        if term == "session_moved":
+            return [s.kind for s in slots]
+        if term == "provider_change":
+            before = self.previous.get(client_id)
+            if before is None:
+                return []
+            return [
+                s.kind
+                for s in slots
+                if not s.by_primary
+                and before.of_kind(s.kind)
+                and facts.instance.has_therapist(before.of_kind(s.kind)[0].provider)
+            ]
+        return None
 
 
 class _Sentences:
@@ -90,9 +132,36 @@ class _Sentences:
         self.reasons = {u.id: u.reasons for u in roster.unassigned}
         self.previous = {p.id: p for p in previous.clients} if previous else {}
         self.previous_groups = {g.id: g for g in previous.groups} if previous else {}
+        worked_out = missed_reasons(facts.instance, roster, facts)
+        self.missed = {(p.id, m.kind): m.reasons for p in worked_out.clients for m in p.missed}
 
-    def sentence(self, term: str, subject: str, day: int | None, count: int) -> str:
+    def sentence(
+        self, term: str, subject: str, day: int | None, count: int, kind: str | None = None
+    ) -> str:
+        if term in ("appointment_missed", "provider_change", "session_moved"):
+            return getattr(self, f"_{term}")(subject, kind, count)  # type: ignore[no-any-return]
         return getattr(self, f"_{term}")(subject, day, count)  # type: ignore[no-any-return]
+
+    def _appointment_missed(self, client_id: str, kind: str | None, count: int) -> str:
+        p = self.placement[client_id]
+        entry = next((m for m in p.missed if m.kind == kind), None)
+        what = kind_noun(kind) if kind is not None else "appointment"
+        why = self.missed.get((client_id, kind or "")) or (entry.reasons if entry else [])
+        because = f": {'; '.join(why)}" if why else ""
+        return f"{client_id} misses {count} {what}(s){because}"
+
+    def _provider_change(self, client_id: str, kind: str | None, count: int) -> str:
+        before = self.previous[client_id]
+        after = self.placement[client_id]
+        kinds = [kind] if kind is not None else sorted({a.kind for a in before.appointments})
+        for k in kinds:
+            old, new = before.of_kind(k), after.of_kind(k)
+            if old and new and old[0].provider != new[0].provider:
+                return (
+                    f"{client_id}'s {k} provider changes from {old[0].provider} to "
+                    f"{new[0].provider}"
+                )
+        return f"{client_id}'s {kind or 'specialist'} provider changes"
 
     def _unassigned(self, client_id: str, day: int | None, count: int) -> str:
         client = self.instance.client(client_id)
@@ -135,12 +204,17 @@ class _Sentences:
         p = self.placement[client_id]
         group = self.instance.group(p.group)
         meets = ", ".join(sorted({m.day for m in group.meetings}, key=DAYS.index))
-        when = [s for s in p.sessions if day is not None and s.day_index == day]
-        at = f" at {when[0].start}" if when else ""
+        today = sorted(
+            (a for a in p.appointments if day is not None and a.day_index == day),
+            key=lambda a: a.start,
+        )
         day_name = DAYS[day] if day is not None else "another day"
+        visits = [f"the {kind_noun(a.kind)} with {a.provider} at {a.start}" for a in today]
+        if not visits:
+            visits = [f"the individual session with {p.therapist}"]
         return (
-            f"{client_id} comes in on {day_name} for the individual session with "
-            f"{p.therapist}{at}; {p.group} meets {meets}"
+            f"{client_id} comes in on {day_name} for {' and '.join(visits)}; "
+            f"{p.group} meets {meets}"
         )
 
     def _caseload_spread(self, subject: str, day: int | None, count: int) -> str:
@@ -170,10 +244,18 @@ class _Sentences:
         after = self.placement[client_id].therapist
         return f"{client_id}'s primary therapist changes from {before} to {after}"
 
-    def _session_moved(self, client_id: str, day: int | None, count: int) -> str:
-        before = ", ".join(_when(s) for s in self.previous[client_id].sessions) or "none"
-        after = ", ".join(_when(s) for s in self.placement[client_id].sessions)
-        return f"{client_id}: {count} session(s) moved (now {after}; before {before})"
+    def _session_moved(self, client_id: str, kind: str | None, count: int) -> str:
+        before_p, after_p = self.previous[client_id], self.placement[client_id]
+        if kind is None or kind == "individual":
+            label = "session(s)"
+            before_a = [a for a in before_p.appointments if kind is None or a.kind == kind]
+            after_a = [a for a in after_p.appointments if kind is None or a.kind == kind]
+        else:
+            label = f"{kind} appointment(s)"
+            before_a, after_a = before_p.of_kind(kind), after_p.of_kind(kind)
+        before = ", ".join(_when(a) for a in before_a) or "none"
+        after = ", ".join(_when(a) for a in after_a)
+        return f"{client_id}: {count} {label} moved (now {after}; before {before})"
 
     def _facilitator_change(self, group_id: str, day: int | None, count: int) -> str:
         before = self.previous_groups[group_id].facilitator

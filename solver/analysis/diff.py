@@ -3,13 +3,14 @@
 After a rerun (a discharge, an intake, a therapist off sick, a changed work
 shift) scheduling staff need to see at a glance who must be told what.
 :func:`diff` compares the roster in use with the new one and lists one
-:class:`Change` per fact: a client who moves group or therapist, an individual
-session that moves, a group that opens or closes, a facilitator who changes.
-Everyone whose week changes gets lines of their own, so that each person can
-read only the lines that start with their id: a therapist who stops or starts
-facilitating a group, whose group gains or loses a client, or who gains, loses
-or sees moved a session; a client whose group, therapist, group facilitator or
-sessions change.
+:class:`Change` per fact: a client who moves group or therapist, an appointment
+(of any kind) that moves, a specialist provider who changes, a group that opens or
+closes, a facilitator who changes. Everyone whose week changes gets lines of their
+own, so that each person can read only the lines that start with their id: a
+therapist who stops or starts facilitating a group, whose group gains or loses a
+client, who gains, loses or sees moved an appointment they provide, or whose client's
+specialist appointments change; a client whose group, therapist, group facilitator,
+appointments or specialist providers change.
 
 The comparison reads the two rosters alone; an instance, when given, only adds
 detail to the sentences (the shift of a group).
@@ -17,77 +18,34 @@ detail to the sentences (the shift of a group).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
 
 import pandas as pd
 
+from solver.analysis.diff_appointments import (
+    client_appointment_changes,
+    primary_therapist_changes,
+    provider_appointment_changes,
+)
 from solver.analysis.diff_parts import (
+    Change,
+    ChangeKind,
+    SubjectKind,
     first_reason,
     id_key,
-    match_sessions,
     placed_in,
     placement_text,
-    time_key,
-    when,
 )
 from solver.errors import InputError, Problem
-from solver.instance import Instance, Interval
+from solver.instance import Instance
 from solver.roster import Placement, Roster
 
 __all__ = ["FRAME_COLUMNS", "Change", "ChangeKind", "RosterDiff", "SubjectKind", "diff"]
 
-SubjectKind = Literal["client", "therapist", "group"]
-ChangeKind = Literal[
-    "newly_placed",
-    "newly_unassigned",
-    "group_changed",
-    "therapist_changed",
-    "session_moved",
-    "session_added",
-    "session_removed",
-    "facilitator_changed",
-    "group_opened",
-    "group_closed",
-    "left_roster",
-    "joined_roster",
-    "stops_facilitating",
-    "starts_facilitating",
-    "client_joined_group",
-    "client_left_group",
-    "caseload_added",
-    "caseload_removed",
-]
-
 #: The columns of :attr:`RosterDiff.frame`, in order.
 FRAME_COLUMNS: tuple[str, ...] = ("subject", "subject_kind", "kind", "before", "after", "sentence")
 _SUBJECT_ORDER: dict[SubjectKind, int] = {"client": 0, "therapist": 1, "group": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One fact that differs between the previous and the new roster.
-
-    Attributes:
-        subject: the client, therapist or group id the change concerns.
-        subject_kind: ``"client"``, ``"therapist"`` or ``"group"``.
-        kind: what changed, one of :data:`ChangeKind`.
-        before: the old value in short form (a group id, a therapist id, a
-            session such as ``"Tue 13:00"``, ``"unassigned"``), or None.
-        after: the new value in the same form, or None.
-        sentence: the change in plain words, starting with the subject's id.
-    """
-
-    subject: str
-    subject_kind: SubjectKind
-    kind: ChangeKind
-    before: str | None
-    after: str | None
-    sentence: str
-
-    def __str__(self) -> str:
-        return self.sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,21 +91,26 @@ def diff(previous: Roster, new: Roster, *, instance: Instance | None = None) -> 
     """Compare the roster in use with a new one and say who must be told what.
 
     Clients: joined or left the roster, newly placed or no longer placed, moved
-    group, changed primary therapist, individual sessions moved, added or
-    removed. Sessions are matched per client: the same (day, start) is
-    unchanged; the rest are paired in day order as moves; what is left over is
-    added or removed; the facilitator of the group they stay in changed.
-    Therapists: each group they stop or start facilitating (with its clients),
-    each client who joins or leaves a group they keep facilitating, each
-    session they gain, lose or see moved, and a client without sessions who
-    joins or leaves their caseload. Groups: opened, closed (naming the
+    group, changed primary therapist, appointments moved, added or removed (a
+    cancelled one of a wanted kind with the reason it is missed), a specialist
+    kind's provider changed. Appointments are matched per client and kind: the
+    same (day, start) is unchanged; the rest are paired in day order as moves;
+    what is left over is added or removed; the facilitator of the group they
+    stay in changed. Therapists: each group they stop or start facilitating
+    (with its clients), each client who joins or leaves a group they keep
+    facilitating, each appointment they provide that they gain, lose or see
+    moved, a client with no appointment with them who joins or leaves their
+    caseload, and, as primary therapist, each change in a client's specialist
+    appointments with someone else. Groups: opened, closed (naming the
     facilitator), facilitator changed.
 
     Args:
         previous: the roster staff are replacing.
         new: the roster of the rerun.
         instance: the new week's instance; when given, sentences name the
-            shifts of groups a client moves between or a group that opens.
+            shifts of groups a client moves between or a group that opens, and
+            it tells specialist kinds apart (else: a kind with an appointment
+            by someone other than the primary therapist is one).
 
     Raises:
         InputError: either roster is ``infeasible`` or ``unknown``; such a
@@ -167,7 +130,7 @@ def diff(previous: Roster, new: Roster, *, instance: Instance | None = None) -> 
             )
     changes = [
         *_client_changes(previous, new, instance),
-        *_therapist_changes(previous, new),
+        *_therapist_changes(previous, new, instance),
         *_group_changes(previous, new, instance),
     ]
     # Stable sort: within one subject the order of generation is kept.
@@ -254,8 +217,7 @@ def _placement_changes(
             cur.therapist,
             f"{cid}: primary therapist {old.therapist} -> {cur.therapist}",
         )
-    for before, after in match_sessions(old.sessions, cur.sessions):
-        yield _session_change(cid, "client", cid, before, after)
+    yield from client_appointment_changes(old, cur, instance)
 
 
 def _shifts(instance: Instance | None, old_group: str, new_group: str) -> tuple[str, str] | None:
@@ -267,68 +229,25 @@ def _shifts(instance: Instance | None, old_group: str, new_group: str) -> tuple[
     return (old_shift, new_shift) if old_shift != new_shift else None
 
 
-def _session_change(
-    subject: str,
-    subject_kind: SubjectKind,
-    client_id: str,
-    before: Interval | None,
-    after: Interval | None,
-) -> Change:
-    """A session moved, added or cancelled, told to the client or to their therapist."""
-
-    def noun(session: Interval) -> str:
-        if subject_kind == "client":
-            return f"session {when(session)}"
-        return f"{when(session)} session with {client_id}"
-
-    if before is not None and after is not None:
-        sentence = f"{subject}: {noun(before)} moves to {when(after)}"
-        return Change(subject, subject_kind, "session_moved", when(before), when(after), sentence)
-    if after is not None:
-        sentence = f"{subject}: new {noun(after)}"
-        return Change(subject, subject_kind, "session_added", None, when(after), sentence)
-    assert before is not None, "a matched pair holds at least one session"
-    sentence = f"{subject}: {noun(before)} is cancelled"
-    return Change(subject, subject_kind, "session_removed", when(before), None, sentence)
-
-
 # --- therapists --------------------------------------------------------------------------------
 
 
-def _therapist_changes(previous: Roster, new: Roster) -> Iterator[Change]:
+def _therapist_changes(
+    previous: Roster, new: Roster, instance: Instance | None
+) -> Iterator[Change]:
     """Everything that changes in a therapist's week.
 
     First the groups they stop or start facilitating and the clients who join or
-    leave a group they keep facilitating, then the clients without sessions who
-    join or leave their caseload, then each session they gain, lose or see moved,
-    in time order; the stable sort of :func:`diff` keeps that order per therapist.
+    leave a group they keep facilitating, then the clients without appointments with
+    them who join or leave their caseload, then each appointment they provide that they
+    gain, lose or see moved, in time order, then what changes in their clients'
+    specialist appointments with others; the stable sort of :func:`diff` keeps that
+    order per therapist.
     """
     yield from _facilitation_changes(previous, new)
     yield from _caseload_changes(previous, new)
-    old_by = _sessions_by_therapist(previous.clients)
-    new_by = _sessions_by_therapist(new.clients)
-    for tid in sorted(set(old_by) | set(new_by), key=id_key):
-        old_clients = old_by.get(tid, {})
-        new_clients = new_by.get(tid, {})
-        lines: list[tuple[tuple[int, str], str, Change]] = []
-        for cid in set(old_clients) | set(new_clients):
-            pairs = match_sessions(old_clients.get(cid, []), new_clients.get(cid, []))
-            for before, after in pairs:
-                anchor = before if before is not None else after
-                assert anchor is not None, "a matched pair holds at least one session"
-                lines.append(
-                    (time_key(anchor), cid, _session_change(tid, "therapist", cid, before, after))
-                )
-        lines.sort(key=lambda line: (line[0], id_key(line[1])))
-        yield from (line[2] for line in lines)
-
-
-def _sessions_by_therapist(placements: Iterable[Placement]) -> dict[str, dict[str, list[Interval]]]:
-    by: dict[str, dict[str, list[Interval]]] = {}
-    for p in placements:
-        if p.sessions:
-            by.setdefault(p.therapist, {})[p.id] = list(p.sessions)
-    return by
+    yield from provider_appointment_changes(previous, new)
+    yield from primary_therapist_changes(previous, new, instance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,19 +307,28 @@ def _facilitation_changes(previous: Roster, new: Roster) -> Iterator[Change]:
 
 
 def _caseload_changes(previous: Roster, new: Roster) -> Iterator[Change]:
-    """A client who joins or leaves a caseload with no session line to tell the therapist."""
+    """A client who joins or leaves a caseload with no appointment line to tell the therapist."""
     old_placed = {p.id: p for p in previous.clients}
     new_placed = {p.id: p for p in new.clients}
     for cid in sorted(set(old_placed) | set(new_placed), key=id_key):
         old, cur = old_placed.get(cid), new_placed.get(cid)
-        if old is not None and not old.sessions and (cur is None or cur.therapist != old.therapist):
+        if old is not None and not _sees(old) and (cur is None or cur.therapist != old.therapist):
             tid = old.therapist
-            sentence = f"{tid}: no longer primary therapist of {cid} (no individual sessions)"
+            sentence = f"{tid}: no longer primary therapist of {cid} ({_without(old)})"
             yield Change(tid, "therapist", "caseload_removed", cid, None, sentence)
-        if cur is not None and not cur.sessions and (old is None or old.therapist != cur.therapist):
+        if cur is not None and not _sees(cur) and (old is None or old.therapist != cur.therapist):
             tid = cur.therapist
-            sentence = f"{tid}: now primary therapist of {cid} (no individual sessions)"
+            sentence = f"{tid}: now primary therapist of {cid} ({_without(cur)})"
             yield Change(tid, "therapist", "caseload_added", None, cid, sentence)
+
+
+def _sees(p: Placement) -> bool:
+    """True when the primary therapist provides one of the client's appointments."""
+    return any(a.provider == p.therapist for a in p.appointments)
+
+
+def _without(p: Placement) -> str:
+    return "no appointments with them" if p.appointments else "no individual sessions"
 
 
 # --- groups ------------------------------------------------------------------------------------

@@ -1,17 +1,23 @@
-"""The pieces the change report (:mod:`solver.analysis.diff`) is made of: how a client's
-old and new sessions are paired, the order of ids, and the short forms of sessions and
-placements its sentences use.
+"""The pieces the change report (:mod:`solver.analysis.diff`) is made of: its :class:`Change`,
+how a client's old and new appointments are paired, the order of ids, and the short forms
+of appointments and placements its sentences use.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, TypeVar
 
 from solver.instance import DAYS, Day, Interval
 from solver.roster import Placement
 
 __all__ = [
+    "Change",
+    "ChangeKind",
+    "SubjectKind",
     "first_reason",
     "id_key",
     "match_sessions",
@@ -22,9 +28,60 @@ __all__ = [
 ]
 
 
-def match_sessions(
-    old: list[Interval], new: list[Interval]
-) -> list[tuple[Interval | None, Interval | None]]:
+SubjectKind = Literal["client", "therapist", "group"]
+ChangeKind = Literal[
+    "newly_placed",
+    "newly_unassigned",
+    "group_changed",
+    "therapist_changed",
+    "session_moved",
+    "session_added",
+    "session_removed",
+    "provider_changed",
+    "facilitator_changed",
+    "group_opened",
+    "group_closed",
+    "left_roster",
+    "joined_roster",
+    "stops_facilitating",
+    "starts_facilitating",
+    "client_joined_group",
+    "client_left_group",
+    "caseload_added",
+    "caseload_removed",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One fact that differs between the previous and the new roster.
+
+    Attributes:
+        subject: the client, therapist or group id the change concerns.
+        subject_kind: ``"client"``, ``"therapist"`` or ``"group"``.
+        kind: what changed, one of :data:`ChangeKind`.
+        before: the old value in short form (a group id, a therapist id, a
+            session such as ``"Tue 13:00"``, an appointment of another kind such as
+            ``"psychiatry Tue 13:00"``, ``"unassigned"``), or None.
+        after: the new value in the same form, or None.
+        sentence: the change in plain words, starting with the subject's id.
+    """
+
+    subject: str
+    subject_kind: SubjectKind
+    kind: ChangeKind
+    before: str | None
+    after: str | None
+    sentence: str
+
+    def __str__(self) -> str:
+        return self.sentence
+
+
+_T = TypeVar("_T", bound=Interval)
+
+
+def match_sessions(old: Sequence[_T], new: Sequence[_T]) -> list[tuple[_T | None, _T | None]]:
     """Pair a client's old and new sessions; unchanged ones are left out.
 
     A session whose (day, start) is among the other side's is unchanged. The
@@ -36,13 +93,13 @@ def match_sessions(
     kept = old_starts & new_starts
     gone = _minus(sorted(old, key=time_key), kept)
     came = _minus(sorted(new, key=time_key), kept)
-    pairs: list[tuple[Interval | None, Interval | None]] = list(zip(gone, came, strict=False))
+    pairs: list[tuple[_T | None, _T | None]] = list(zip(gone, came, strict=False))
     pairs += [(s, None) for s in gone[len(came) :]]
     pairs += [(None, s) for s in came[len(gone) :]]
     return pairs
 
 
-def _minus(sessions: list[Interval], kept: Counter[tuple[Day, str]]) -> list[Interval]:
+def _minus(sessions: list[_T], kept: Counter[tuple[Day, str]]) -> list[_T]:
     left = Counter(kept)
     rest = []
     for s in sessions:
@@ -69,11 +126,20 @@ def placement_text(p: Placement) -> str:
 
 
 def placed_in(p: Placement) -> str:
-    """The placement and its sessions: ``AM-1 with T2 (sessions Mon 17:00, Thu 10:00)``."""
-    sessions = sorted(p.sessions, key=time_key)
-    if not sessions:
+    """The placement and its appointments: ``AM-1 with T2 (sessions Mon 17:00, Thu 10:00)``;
+    other kinds by name, with their provider when not the primary therapist, and missed
+    kinds: ``AM-1 with T2 (sessions Mon 17:00; psychiatry Tue 13:00 with T9; family missed)``."""
+    if not p.appointments and not p.missed:
         return f"{placement_text(p)} (no individual sessions)"
-    return f"{placement_text(p)} (sessions {', '.join(when(s) for s in sessions)})"
+    parts = []
+    for kind in dict.fromkeys(a.kind for a in p.appointments):
+        times = ", ".join(
+            when(a) + ("" if a.provider == p.therapist else f" with {a.provider}")
+            for a in sorted(p.of_kind(kind), key=time_key)
+        )
+        parts.append(f"sessions {times}" if kind == "individual" else f"{kind} {times}")
+    parts += [f"{m.kind} missed" for m in p.missed]
+    return f"{placement_text(p)} ({'; '.join(parts)})"
 
 
 def first_reason(reasons: list[str]) -> str:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from solver.analysis.missed import AppointmentFit, hours_text
 from solver.instance import MINUTES_PER_DAY
-from solver.precompute import ClientFacts, Facts, Span, span, spans_overlap
+from solver.precompute import ClientFacts, Facts, KindFacts, Span, span, spans_overlap
 from solver.roster import Roster, Unassigned
+from solver.starts import StartSets
 
 
 def unassigned_reasons(facts: Facts, roster: Roster) -> list[Unassigned]:
@@ -40,7 +42,8 @@ class RosterContext:
         self.groups_led: dict[str, int] = defaultdict(int)
         for p in roster.clients:
             self.caseload[p.therapist] += 1
-            self.booked[p.therapist].extend(span(s) for s in p.sessions)
+            for a in p.appointments:
+                self.booked[a.provider].append(span(a))
         for g in roster.groups:
             self.groups_led[g.facilitator] += 1
             if self.instance.has_group(g.id):
@@ -77,30 +80,51 @@ class RosterContext:
         return None
 
     def therapist_obstacle(self, cf: ClientFacts, therapist_id: str) -> str | None:
-        """Why the therapist cannot take the client on; None if caseload and time are left."""
+        """Why the therapist cannot take the client on; None if caseload and time are left
+        (time for each required kind their primary therapist provides)."""
         if therapist_id in cf.excluded_therapists:
             return cf.excluded_therapists[therapist_id]
         therapist = self.instance.therapist(therapist_id)
         load = self.caseload[therapist_id]
         if load >= therapist.max_caseload:
             return f"{therapist_id}'s caseload is full ({load} of {therapist.max_caseload})"
-        taken = self.booked[therapist_id]
-        days = {
-            start // MINUTES_PER_DAY
-            for start in cf.starts.get(therapist_id, [])
-            if not any(spans_overlap((start, start + cf.session_minutes), t) for t in taken)
-        }
-        if len(days) < cf.client.individual_sessions:
-            return (
-                f"{therapist_id} has no free {cf.session_minutes}-minute slot left that fits "
-                f"{cf.client.id}'s free time"
-            )
+        for kf in cf.kinds.values():
+            if not (kf.primary and kf.required):
+                continue
+            if len(self.free_days(kf, therapist_id)) < kf.count:
+                slot = f"free {kf.minutes}-minute slot left"
+                if kf.kind.id != "individual":
+                    slot += f" for a {kf.kind.id} appointment"
+                return f"{therapist_id} has no {slot} that fits {cf.client.id}'s free time"
         return None
+
+    def free_days(self, kf: KindFacts, therapist_id: str) -> set[int]:
+        """Days on which the therapist has a start of the kind free in the roster."""
+        taken = self.booked[therapist_id]
+        return {
+            start // MINUTES_PER_DAY
+            for start in kf.starts.get(therapist_id, [])
+            if not any(spans_overlap((start, start + kf.minutes), t) for t in taken)
+        }
+
+    def specialist_obstacle(self, cf: ClientFacts, kf: KindFacts) -> str | None:
+        """Why no provider of a required specialist kind has time left for the client as the
+        roster stands; None when one has."""
+        if any(len(self.free_days(kf, t)) >= kf.count for t in kf.starts):
+            return None
+        role = kf.kind.provider_specialties[0] if kf.kind.provider_specialties else "provider"
+        who = "; ".join(
+            f"{t} (works {hours_text(self.facts.availability.get(t, []))})" for t in kf.starts
+        )
+        return (
+            f"every {role} who could see {cf.client.id} for {kf.kind.id} is booked full at "
+            f"the times {cf.client.id} is free: {who}"
+        )
 
 
 def _reasons(cf: ClientFacts, ctx: RosterContext) -> list[str]:
     if not cf.placeable:
-        return list(cf.reasons)
+        return _static_reasons(cf, ctx)
     client = cf.client
     blocked: list[str] = []
     open_groups: list[str] = []
@@ -134,14 +158,92 @@ def _reasons(cf: ClientFacts, ctx: RosterContext) -> list[str]:
         reasons.append(f"{lead}: " + "; ".join(blocked))
     if not free_therapists:
         reasons.append("no eligible primary therapist is free: " + "; ".join(busy_therapists))
+    for kf in cf.kinds.values():
+        if kf.required and not kf.primary:
+            why = ctx.specialist_obstacle(cf, kf)
+            if why is not None:
+                reasons.append(why)
     if not reasons:
+        only_individual = set(cf.kinds) <= {"individual"}
+        what = "sessions" if only_individual else "appointments"
         reasons.append(
             f"seats remain in {', '.join(open_groups)} and {', '.join(free_therapists)} "
-            "have caseload left, but no combination fits the client's sessions around "
+            f"have caseload left, but no combination fits the client's {what} around "
             "their group and work hours without breaking a rule or costing more than "
             "leaving the client out"
         )
     return reasons
+
+
+def _static_reasons(cf: ClientFacts, ctx: RosterContext) -> list[str]:
+    """The reasons of a client who can never be placed: precomputation's, with the groups
+    the client's level or sites rule out, and the required specialist kinds nobody can
+    provide, said in the words a manager acts on."""
+    reasons = list(cf.reasons)
+    if not cf.groups and reasons:
+        better = _level_or_site_reason(ctx, cf)
+        if better is not None:
+            reasons[0] = better
+    grid = StartSets(ctx.instance.program.slot_minutes)
+    for kf in cf.kinds.values():
+        if not kf.required or kf.primary or kf.starts:
+            continue
+        fit = AppointmentFit(
+            ctx.instance,
+            ctx.facts,
+            grid,
+            cf.client,
+            kf.kind,
+            group_id=None,
+            primary=None,
+            own=[],
+            taken={},
+        )
+        told = f"no {kf.kind.id} provider (holding"
+        sentence = f"{cf.client.id} needs {kf.count} {kf.kind.id} appointment(s) a week: " + (
+            "; ".join(fit.reasons(kf.count))
+        )
+        at = next((i for i, r in enumerate(reasons) if r.startswith(told)), None)
+        if at is None:
+            reasons.append(sentence)
+        else:
+            reasons[at] = sentence
+    return reasons
+
+
+def _level_or_site_reason(ctx: RosterContext, cf: ClientFacts) -> str | None:
+    """``C012 can reach only site north; the php groups meet at south``, when the client's
+    level or sites rule out every group of their population, track and audience."""
+    client = cf.client
+    label = f"{client.population} {client.track}"
+    matching = [
+        g
+        for g in ctx.instance.groups
+        if g.population == client.population
+        and client.track in g.tracks
+        and (g.audience is None or g.audience in client.audiences)
+    ]
+    if not matching:
+        return None
+    level = client.level_id
+    at_level = [g for g in matching if level in g.level_ids]
+    if not at_level:
+        served = sorted({v for g in matching for v in g.level_ids})
+        return (
+            f"{client.id} is at level {level}; no {label} group serves it (they serve "
+            f"{', '.join(served)})"
+        )
+    if not client.sites:
+        return None
+    reachable = [g for g in at_level if g.site is None or g.site in client.sites]
+    if reachable:
+        return None
+    sites = sorted({g.site for g in at_level if g.site is not None})
+    plural = "s" if len(client.sites) > 1 else ""
+    return (
+        f"{client.id} can reach only site{plural} {', '.join(client.sites)}; the {level} "
+        f"{label} groups meet at {', '.join(sites)}"
+    )
 
 
 __all__ = ["RosterContext", "unassigned_reasons"]

@@ -1,28 +1,37 @@
 """Where could this client go? Ranked placements for one client against a roster.
 
-Everyone else stays exactly where they are (group, primary therapist, session
+Everyone else stays exactly where they are (group, primary therapist, appointment
 times, facilitators), so the answer is found by enumeration rather than by
 search, in milliseconds: every group the client could join (a running group
 with a free seat, or a new group when one client is enough to run it), every
-therapist with caseload and time left, and for each pair the best session
-days. Each option carries its objective change against the roster with the
-client unassigned, term by term.
+therapist with caseload and time left, and for each pair the client's appointments
+of every kind on the best days (:mod:`solver.analysis.recommend_times`), with the
+wanted ones that do not fit missed. Each option carries its objective change
+against the roster with the client unassigned, term by term.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from solver.analysis.missed import kind_noun
 from solver.analysis.reasons import RosterContext
+from solver.analysis.recommend_times import choose_appointments
 from solver.errors import InputError, Problem
-from solver.instance import DAYS, MINUTES_PER_DAY, Instance, Interval
+from solver.instance import DAYS, Instance
 from solver.precompute import (
     ClientFacts,
     derive_facts,
-    interval_at,
     spans_overlap,
 )
-from solver.roster import Placement, Roster, RosterGroup, ensure_roster_matches
+from solver.roster import (
+    Appointment,
+    Missed,
+    Placement,
+    Roster,
+    RosterGroup,
+    ensure_roster_matches,
+)
 
 __all__ = ["Option", "recommend", "why_no_option"]
 
@@ -35,22 +44,36 @@ class Option:
     group: str
     facilitator: str
     therapist: str
-    sessions: list[Interval]
+    appointments: list[Appointment]
     objective_change: int
     term_changes: dict[str, int] = field(default_factory=dict)
     costs: list[str] = field(default_factory=list)
     opens_group: bool = False
+    missed: list[Missed] = field(default_factory=list)
 
     def describe(self) -> str:
         """One line: where, with whom, when, and what it costs."""
-        when = "sessions " + ", ".join(f"{s.day} {s.start}" for s in self.sessions)
-        if not self.sessions:
-            when = "no individual sessions"
         costs = "; ".join(self.costs) if self.costs else "no extra cost"
         return (
-            f"{self.client} in {self.group} with {self.therapist} ({when}): "
+            f"{self.client} in {self.group} with {self.therapist} ({self._when()}): "
             f"objective {self.objective_change:+d} ({costs})"
         )
+
+    def _when(self) -> str:
+        """``sessions mon 09:00, tue 10:00``; other kinds by name, with their provider when
+        not the primary therapist: ``sessions mon 09:00; psychiatry tue 10:00 with T9``."""
+        if not self.appointments:
+            return "no individual sessions" if not self.missed else "no appointments"
+        parts = []
+        for kind in dict.fromkeys(a.kind for a in self.appointments):
+            times = ", ".join(
+                f"{a.day} {a.start}"
+                + ("" if a.provider == self.therapist else f" with {a.provider}")
+                for a in self.appointments
+                if a.kind == kind
+            )
+            parts.append(f"sessions {times}" if kind == "individual" else f"{kind} {times}")
+        return "; ".join(parts)
 
     def apply(self, roster: Roster) -> Roster:
         """The roster with this placement added, penalties updated term by term.
@@ -65,7 +88,11 @@ class Option:
             raise ValueError(f"{self.client} is already placed in the roster")
         absent = all(u.id != self.client for u in roster.unassigned)
         placement = Placement(
-            id=self.client, group=self.group, therapist=self.therapist, sessions=self.sessions
+            id=self.client,
+            group=self.group,
+            therapist=self.therapist,
+            appointments=self.appointments,
+            missed=self.missed,
         )
         base = roster
         groups = [
@@ -143,7 +170,7 @@ def why_no_option(instance: Instance, roster: Roster, client_id: str) -> list[st
     ]
     return reasons or [
         "the free seats and therapist hours left do not combine into a placement "
-        "(the sessions would clash with the group's meetings or the client's busy hours)"
+        "(the appointments would clash with the group's meetings or the client's busy hours)"
     ]
 
 
@@ -201,22 +228,12 @@ class _Context(RosterContext):
         if load >= therapist.max_caseload:
             return None
         opens = group_id not in self.facilitator
-        meetings = self.facts.meetings[group_id]
-        booked = list(self.booked[therapist_id])
-        if opens and facilitator == therapist_id:
-            booked.extend(meetings)
-        free: dict[int, int] = {}
-        for start in cf.starts.get(therapist_id, []):
-            s = (start, start + cf.session_minutes)
-            day = start // MINUTES_PER_DAY
-            if day in free or any(spans_overlap(s, b) for b in booked + meetings):
-                continue
-            free[day] = start
-        if len(free) < client.individual_sessions:
+        taken = dict(self.booked)
+        if opens:
+            taken[facilitator] = [*taken.get(facilitator, []), *self.facts.meetings[group_id]]
+        chosen = choose_appointments(self.facts, cf, group_id, therapist_id, taken)
+        if chosen is None:
             return None
-        group_days = {lo // MINUTES_PER_DAY for lo, _ in meetings}
-        days = sorted(free, key=lambda d: (d not in group_days, d))[: client.individual_sessions]
-        starts = sorted(free[d] for d in days)
         group = self.instance.group(group_id)
         w = self.instance.program.weights
         changes = {"unassigned": -w.unassigned * client.priority}
@@ -227,10 +244,15 @@ class _Context(RosterContext):
         if client.preferred_therapists and therapist_id not in client.preferred_therapists:
             changes["not_preferred_therapist"] = w.not_preferred_therapist
             costs.append(f"{therapist_id} is not a preferred therapist")
-        trips = [d for d in days if d not in group_days]
-        if trips:
-            changes["extra_trip"] = w.extra_trip * len(trips)
-            costs.append("extra trip on " + ", ".join(DAYS[d] for d in sorted(trips)))
+        if chosen.trip_days:
+            changes["extra_trip"] = w.extra_trip * len(chosen.trip_days)
+            costs.append("extra trip on " + ", ".join(DAYS[d] for d in chosen.trip_days))
+        if chosen.missed:
+            missing = sum(m.count for m in chosen.missed)
+            changes["appointment_missed"] = w.appointment_missed * missing
+            costs.append(
+                "misses " + ", ".join(f"{m.count} {kind_noun(m.kind)}(s)" for m in chosen.missed)
+            )
         spread = self._spread_change(therapist_id)
         if spread:
             changes["caseload_spread"] = w.caseload_spread * spread
@@ -247,11 +269,12 @@ class _Context(RosterContext):
             group=group_id,
             facilitator=facilitator,
             therapist=therapist_id,
-            sessions=[interval_at(s, cf.session_minutes) for s in starts],
+            appointments=chosen.appointments,
             objective_change=sum(changes.values()),
             term_changes=changes,
             costs=costs,
             opens_group=opens,
+            missed=chosen.missed,
         )
 
     def _spread_change(self, therapist_id: str) -> int:

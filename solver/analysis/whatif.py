@@ -1,9 +1,11 @@
-"""What would it take to place a client the roster leaves out.
+"""What would it take to place a client the roster leaves out, or to fit a missed appointment.
 
 :func:`what_would_it_take` tries the smallest changes that would place an
 unassigned client (a seat more in a named group, a named therapist with one more
 caseload place, a named busy interval shortened, other clients moved), each with
-its objective change, within a time limit.
+its objective change, within a time limit. :func:`what_would_fit_missed` (from
+:mod:`solver.analysis.missed_whatif`) finds, for each appointment kind a placed client
+misses, one more hour of a provider's or the family's time that would fit it.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from functools import partial
 from typing import Any
 
 from solver.analysis.diff import Change, diff
+from solver.analysis.missed_whatif import MissedFix, what_would_fit_missed
 from solver.analysis.reasons import RosterContext
 from solver.analysis.recommend import recommend
 from solver.errors import InputError
-from solver.instance import DAYS, MAX_PRIORITY, MINUTES_PER_DAY, Instance, parse_instance
+from solver.instance import DAYS, MINUTES_PER_DAY, Instance, parse_instance
 from solver.options import SolveOptions
 from solver.precompute import (
     ClientFacts,
-    StartSets,
     derive_facts,
     fmt_span,
     interval_at,
@@ -33,8 +35,12 @@ from solver.precompute import (
 )
 from solver.roster import Roster
 from solver.solving import solve
+from solver.starts import StartSets
 
-__all__ = ["WhatIf", "what_would_it_take"]
+__all__ = ["MissedFix", "WhatIf", "what_would_fit_missed", "what_would_it_take"]
+
+MAX_PRIORITY = 1_000_000
+"""The format's bound on a client's priority (``solver.instance``'s)."""
 
 
 @dataclass(frozen=True)
@@ -155,14 +161,17 @@ def _therapist_time_wanted(
     one of the client's possible groups meets first (no extra trip).
     """
     client = cf.client
-    if client.individual_sessions == 0 or not cf.groups:
+    main = cf.main_kind
+    if main is None or not main.required or not cf.groups:
         return []
-    minutes = cf.session_minutes
+    minutes, count = main.minutes, main.count
     grid = StartSets(instance.program.slot_minutes)
     busy = [span(b) for b in client.busy]
     client_free = grid.within(merged(instance.program.open_hours), minutes) - grid.touching(
         busy, minutes
     )
+    if main.kind.with_family:
+        client_free &= grid.within(merged(client.family_availability), minutes)
     group_days = {lo // MINUTES_PER_DAY for g in cf.groups for lo, _ in context.facts.meetings[g]}
     days = sorted(range(len(DAYS)), key=lambda d: (d not in group_days, d))
     out = []
@@ -182,8 +191,8 @@ def _therapist_time_wanted(
         for start in free:
             earliest.setdefault(start // MINUTES_PER_DAY, start)
         slots = [(earliest[d], earliest[d] + minutes) for d in days if d in earliest]
-        if len(slots) >= client.individual_sessions:
-            out.append((therapist.id, slots[: client.individual_sessions]))
+        if len(slots) >= count:
+            out.append((therapist.id, slots[:count]))
     return out
 
 

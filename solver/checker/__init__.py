@@ -11,9 +11,10 @@ The package's modules:
 - ``report``: :class:`Violation` and :class:`CheckReport`;
 - ``week``: the checker's own time arithmetic and its indexed view of the instance and roster;
 - ``roster_form``: the roster's own consistency (every client once, known ids, the group
-  list, the status);
-- ``rules``: each rule of ``docs/format.md`` as one function named after its id
-  (``r1_eligibility`` ... ``r11_pins``);
+  list, the ``missed`` entries, the status);
+- ``rules``: each rule of the format as one function named after its id
+  (``r1_eligibility`` ... ``r12_specialist_providers``), those about appointments in
+  ``appointments``;
 - ``penalties``: the penalty terms recomputed, and the roster's objective checked.
 """
 
@@ -35,7 +36,10 @@ log = logging.getLogger(__name__)
 
 
 def check(instance: Instance, roster: Roster, *, previous: Roster | None = None) -> CheckReport:
-    """Check a roster against every rule of ``docs/format.md`` and recompute its objective.
+    """Check a roster against every rule of the format and recompute its objective.
+
+    A version-1 roster is checked the same way against its (converted) instance; its two
+    version-2 penalty terms are zero by construction.
 
     Args:
         instance: the week the roster is for.
@@ -51,7 +55,14 @@ def check(instance: Instance, roster: Roster, *, previous: Roster | None = None)
     """
     if roster.status in UNVERIFIABLE:
         violations = list(unverifiable_form(instance, roster))
-        return CheckReport(violations, Penalties.zero(), 0, roster.status, roster.objective)
+        return CheckReport(
+            violations,
+            Penalties.zero(),
+            0,
+            roster.status,
+            roster.objective,
+            roster.format_version,
+        )
 
     week = Week(instance, roster)
     violations = list(roster_consistency(week))
@@ -60,4 +71,11 @@ def check(instance: Instance, roster: Roster, *, previous: Roster | None = None)
     penalties = recompute_penalties(week, previous)
     violations.extend(objective_violations(roster, penalties))
     log.debug("checked roster: %d violations", len(violations))
-    return CheckReport(violations, penalties, penalties.total(), roster.status, roster.objective)
+    return CheckReport(
+        violations,
+        penalties,
+        penalties.total(),
+        roster.status,
+        roster.objective,
+        roster.format_version,
+    )

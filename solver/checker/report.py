@@ -13,12 +13,13 @@ RULE_TITLES: dict[str, str] = {
     "R3": "R3 group size",
     "R4": "R4 facilitator",
     "R5": "R5 primary therapist",
-    "R6": "R6 individual sessions",
+    "R6": "R6 appointments",
     "R7": "R7 no double booking",
     "R8": "R8 rooms",
     "R9": "R9 keep apart",
     "R10": "R10 weekly hours",
     "R11": "R11 pins",
+    "R12": "R12 specialist providers",
     "objective": "objective",
 }
 
@@ -31,8 +32,9 @@ class Violation:
     """One way in which a roster breaks the format's rules.
 
     Attributes:
-        rule: ``"R1"`` ... ``"R11"``; ``"roster"`` for the roster's own consistency
-            (every client once, known ids, the group list, the status); ``"objective"``
+        rule: ``"R1"`` ... ``"R12"``; ``"roster"`` for the roster's own consistency
+            (every client once, known ids, the group list, the ``missed`` entries, the
+            status); ``"objective"``
             for its numbers (objective, best bound, penalty terms).
         message: what is wrong, in plain words naming the entries involved.
     """
@@ -55,6 +57,8 @@ class CheckReport:
         objective: the sum of the recomputed penalties.
         status: the roster's status.
         claimed_objective: the objective the roster states (None when null).
+        format_version: the roster's format version; a version-1 roster has ten
+            penalty terms (the other two are zero by construction).
     """
 
     violations: list[Violation]
@@ -62,6 +66,11 @@ class CheckReport:
     objective: int
     status: str = "optimal"
     claimed_objective: int | None = None
+    format_version: int = 2
+
+    def terms(self) -> dict[str, int]:
+        """The recomputed penalty terms of the roster's format version, as a roster states them."""
+        return self.penalties.as_dict(self.format_version)
 
     @property
     def ok(self) -> bool:

@@ -1,6 +1,8 @@
-"""The roster's own consistency: every client once, known ids, the group list, the status.
+"""The roster's own consistency: every client once, known ids, the group list, the
+``missed`` entries, the status.
 
-Everything found here is a ``roster`` violation.
+Everything found here is a ``roster`` violation. A ``missed`` entry that does not match
+the appointments makes a broken roster (the format's "Roster" section), so it is one too.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ def unverifiable_form(instance: Instance, roster: Roster) -> Iterator[Violation]
 
 
 def roster_consistency(week: Week) -> Iterator[Violation]:
+    """The roster's own form: every client once, known ids (appointment kinds and providers
+    included), the ``missed`` entries, the group list and the explanation."""
     roster = week.roster
     yield from _client_lists(week)
     for placement in roster.clients:
@@ -63,6 +67,21 @@ def roster_consistency(week: Week) -> Iterator[Violation]:
                 f"client {placement.id} has primary therapist {placement.therapist}, "
                 "who is not a therapist of the instance",
             )
+        for booking in week.bookings(placement):
+            if booking.kind not in week.kinds:
+                yield Violation(
+                    "roster",
+                    f"client {placement.id}'s {week.key(booking.index)} has kind {booking.kind}, "
+                    "which is not an appointment kind of the program",
+                )
+            # An unknown primary therapist is named once, above.
+            if booking.provider not in week.therapists and booking.provider != placement.therapist:
+                yield Violation(
+                    "roster",
+                    f"client {placement.id}'s {week.key(booking.index)} has provider "
+                    f"{booking.provider}, who is not a therapist of the instance",
+                )
+    yield from _missed(week)
     yield from _group_list(week)
     # A roster's explanation is empty, but for the line of an interrupted solve
     # ("interrupted after 3.2 s: this is the best roster found by then").
@@ -99,6 +118,49 @@ def _client_lists(week: Week) -> Iterator[Violation]:
             yield Violation("roster", f"client {client.id} is unassigned {unassigned} times")
         if not placed and not unassigned:
             yield Violation("roster", f"client {client.id} is neither placed nor unassigned")
+
+
+def _missed(week: Week) -> Iterator[Violation]:
+    """Each placed client's ``missed``: one entry exactly for each wanted kind with fewer
+    appointments than requested, counting the difference, with a reason."""
+    for client, placement in week.placed():
+        listed: dict[str, int] = {}
+        for entry in placement.missed:
+            where = f"client {client.id}'s missed entry for kind {entry.kind}"
+            kind = week.kinds.get(entry.kind)
+            if kind is None:
+                yield Violation("roster", f"{where}: the program has no such appointment kind")
+            elif kind.required:
+                yield Violation(
+                    "roster", f"{where}: {kind.id} is required, so nothing of it may be missed"
+                )
+            if entry.kind in listed:
+                yield Violation("roster", f"{where}: the kind is listed twice")
+                continue
+            listed[entry.kind] = entry.count
+            if not any(reason.strip() for reason in entry.reasons):
+                yield Violation("roster", f"{where} has no reason")
+        bookings = week.bookings(placement)
+        for kind in week.instance.kinds:
+            if kind.required:
+                continue
+            requested = week.instance.requested(client, kind)
+            scheduled = sum(1 for b in bookings if b.kind == kind.id)
+            expected = max(0, requested - scheduled)
+            count = listed.get(kind.id)
+            said = f"requests {requested} and has {scheduled}"
+            if expected and count is None:
+                yield Violation(
+                    "roster",
+                    f"client {client.id} misses {expected} {kind.id} appointments ({said}), "
+                    "but missed does not list the kind",
+                )
+            elif count is not None and count != expected:
+                yield Violation(
+                    "roster",
+                    f"client {client.id}'s missed entry for kind {kind.id} counts {count}, "
+                    f"but the client {said}: {expected} missed",
+                )
 
 
 def _group_list(week: Week) -> Iterator[Violation]:

@@ -1,16 +1,24 @@
-"""The hard rules R1-R11 of ``docs/format.md``, one function each, named after the rule's id.
+"""The hard rules R1-R12 of the format, one function each, named after the rule's id.
 
 Each function reads the :class:`~solver.checker.week.Week` and yields the rule's
 violations; :data:`RULES` lists them in rule order, the order :func:`solver.checker.check`
-reports in.
+reports in. The rules about a client's time and appointments (R2, R6, R7, R10, R12) live
+in :mod:`solver.checker.appointments`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from solver.checker.appointments import (
+    r2_client_time,
+    r6_appointments,
+    r7_no_double_booking,
+    r10_weekly_hours,
+    r12_specialist_providers,
+)
 from solver.checker.report import Violation
-from solver.checker.week import Span, SpanUnion, Week, clock, names, spans
+from solver.checker.week import Week, names, spans
 
 __all__ = [
     "RULES",
@@ -20,12 +28,13 @@ __all__ = [
     "r3_group_size",
     "r4_facilitator",
     "r5_primary_therapist",
-    "r6_individual_sessions",
+    "r6_appointments",
     "r7_no_double_booking",
     "r8_rooms",
     "r9_keep_apart",
     "r10_weekly_hours",
     "r11_pins",
+    "r12_specialist_providers",
 ]
 
 
@@ -40,6 +49,12 @@ def r1_eligibility(week: Week) -> Iterator[Violation]:
                 "R1",
                 f"{where}: the group is for {group.population}s, the client is {client.population}",
             )
+        if client.level_id not in group.level_ids:
+            yield Violation(
+                "R1",
+                f"{where}: the group serves levels {names(group.level_ids)}, "
+                f"not the client's level {client.level_id}",
+            )
         if client.track not in group.tracks:
             yield Violation(
                 "R1",
@@ -52,56 +67,18 @@ def r1_eligibility(week: Week) -> Iterator[Violation]:
                 f"{where}: the group is for audience {group.audience}, "
                 "which is not among the client's audiences",
             )
+        if group.site is not None and client.sites and group.site not in client.sites:
+            yield Violation(
+                "R1",
+                f"{where}: the group meets at site {group.site}, "
+                f"not among the client's sites {names(client.sites)}",
+            )
         facilitator = week.facilitator(group.id)
         if facilitator is not None and facilitator.id in client.avoid_therapists:
             yield Violation(
                 "R1",
                 f"{where}: the client avoids therapist {facilitator.id}, the group's facilitator",
             )
-
-
-def r2_client_time(week: Week) -> Iterator[Violation]:
-    for client, placement in week.placed():
-        busy = spans(client.busy)
-        group = week.group_of(placement)
-        meetings = spans(group.meetings) if group is not None else []
-        sessions = spans(placement.sessions)
-        for meeting in meetings:
-            for other in busy:
-                if meeting.overlaps(other):
-                    yield Violation(
-                        "R2",
-                        f"client {client.id}'s group {placement.group} meets {meeting}, "
-                        f"overlapping the client's busy time {other}",
-                    )
-        for session in sessions:
-            for other in busy:
-                if session.overlaps(other):
-                    yield Violation(
-                        "R2",
-                        f"client {client.id}'s individual session {session} overlaps "
-                        f"the client's busy time {other}",
-                    )
-            for meeting in meetings:
-                if session.overlaps(meeting):
-                    yield Violation(
-                        "R2",
-                        f"client {client.id}'s individual session {session} overlaps "
-                        f"the meeting {meeting} of their group {placement.group}",
-                    )
-        for i, first in enumerate(sessions):
-            for second in sessions[i + 1 :]:
-                if first.overlaps(second):
-                    yield Violation(
-                        "R2",
-                        f"client {client.id}'s individual sessions {first} and {second} overlap",
-                    )
-                elif first.day == second.day:
-                    yield Violation(
-                        "R2",
-                        f"client {client.id}'s individual sessions {first} and {second} "
-                        "are on the same day",
-                    )
 
 
 def r3_group_size(week: Week) -> Iterator[Violation]:
@@ -141,7 +118,7 @@ def r4_facilitator(week: Week) -> Iterator[Violation]:
                 "R4",
                 f"group {group.id}'s facilitator {therapist.id} lacks specialties {names(missing)}",
             )
-        available = SpanUnion(spans(therapist.availability))
+        available = week.availability(therapist)
         for meeting in spans(group.meetings):
             if not available.holds(meeting):
                 yield Violation(
@@ -188,66 +165,6 @@ def r5_primary_therapist(week: Week) -> Iterator[Violation]:
             )
 
 
-def r6_individual_sessions(week: Week) -> Iterator[Violation]:
-    program = week.program
-    open_hours = SpanUnion(spans(program.open_hours))
-    for client, placement in week.placed():
-        sessions = spans(placement.sessions)
-        if len(sessions) != client.individual_sessions:
-            yield Violation(
-                "R6",
-                f"client {client.id} has {len(sessions)} individual sessions, "
-                f"not individual_sessions {client.individual_sessions}",
-            )
-        length = week.session_minutes(client)
-        therapist = week.therapists.get(placement.therapist)
-        available = SpanUnion(spans(therapist.availability)) if therapist is not None else None
-        for session in sessions:
-            where = f"client {client.id}'s individual session {session}"
-            if session.minutes != length:
-                yield Violation("R6", f"{where} lasts {session.minutes} minutes, not {length}")
-            if session.start % program.slot_minutes:
-                yield Violation(
-                    "R6",
-                    f"{where} starts at {clock(session.start)}, not on a multiple "
-                    f"of slot_minutes {program.slot_minutes}",
-                )
-            if not open_hours.holds(session):
-                yield Violation("R6", f"{where} lies outside open_hours")
-            if available is not None and not available.holds(session):
-                yield Violation(
-                    "R6",
-                    f"{where} lies outside the availability of therapist {placement.therapist}",
-                )
-
-
-def r7_no_double_booking(week: Week) -> Iterator[Violation]:
-    booked: dict[str, list[tuple[Span, str]]] = {}
-    for group in week.running:
-        therapist = week.facilitator(group.id)
-        if therapist is not None:
-            booked.setdefault(therapist.id, []).extend(
-                (meeting, f"the meeting {meeting} of group {group.id}")
-                for meeting in spans(group.meetings)
-            )
-    for client, placement in week.placed():
-        if placement.therapist in week.therapists:
-            booked.setdefault(placement.therapist, []).extend(
-                (session, f"client {client.id}'s individual session {session}")
-                for session in spans(placement.sessions)
-            )
-    for therapist in week.instance.therapists:
-        items = booked.get(therapist.id, [])
-        for i, (first, first_name) in enumerate(items):
-            for second, second_name in items[i + 1 :]:
-                if first.overlaps(second):
-                    yield Violation(
-                        "R7",
-                        f"therapist {therapist.id} is booked twice: {first_name} "
-                        f"overlaps {second_name}",
-                    )
-
-
 def r8_rooms(week: Week) -> Iterator[Violation]:
     groups = [g for g in week.running if g.room is not None]
     for i, first in enumerate(groups):
@@ -279,25 +196,6 @@ def r9_keep_apart(week: Week) -> Iterator[Violation]:
                         f"clients {first.id} and {second.id} are both in group {group.id}, "
                         "but keep_apart separates them",
                     )
-
-
-def r10_weekly_hours(week: Week) -> Iterator[Violation]:
-    for client, placement in week.placed():
-        group = week.group_of(placement)
-        if group is None:
-            continue
-        group_minutes = sum(m.minutes for m in spans(group.meetings))
-        session_minutes = sum(s.minutes for s in spans(placement.sessions))
-        hours = getattr(week.program.min_weekly_hours, client.population)
-        needed = float(hours) * 60
-        if group_minutes + session_minutes < needed:
-            yield Violation(
-                "R10",
-                f"client {client.id} has {group_minutes + session_minutes} minutes a week "
-                f"(group {group.id} {group_minutes}, individual sessions {session_minutes}), "
-                f"less than min_weekly_hours {client.population} {hours:g} "
-                f"({needed:g} minutes)",
-            )
 
 
 def r11_pins(week: Week) -> Iterator[Violation]:
@@ -337,11 +235,12 @@ RULES: tuple[Rule, ...] = (
     r3_group_size,
     r4_facilitator,
     r5_primary_therapist,
-    r6_individual_sessions,
+    r6_appointments,
     r7_no_double_booking,
     r8_rooms,
     r9_keep_apart,
     r10_weekly_hours,
     r11_pins,
+    r12_specialist_providers,
 )
 """Every rule's function, in rule order."""

@@ -66,6 +66,7 @@ _WHOLE = re.compile(r"[+-]?\d+(?:\.0*)?")
 
 
 def is_empty(raw: object) -> bool:
+    """True for a cell that holds nothing (or only spaces)."""
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
@@ -146,6 +147,24 @@ def _number(raw: object) -> int | float | Empty:
     return value
 
 
+_YES = frozenset({"yes", "y", "true"})
+_NO = frozenset({"no", "n", "false"})
+
+
+def _bool(raw: object) -> bool | Empty:
+    if isinstance(raw, bool):  # Excel's TRUE and FALSE
+        return raw
+    if isinstance(raw, int | float) and raw in (0, 1):
+        return bool(raw)
+    text = cell_text(raw)
+    if isinstance(text, Empty):
+        return text
+    word = text.lower()
+    if word in _YES or word in _NO:
+        return word in _YES
+    raise CellError(f"expected yes or no, got {text!r}")
+
+
 def _items(raw: object) -> list[str] | Empty:
     text = cell_text(raw)
     if isinstance(text, Empty):
@@ -219,6 +238,8 @@ def convert_cell(column: Column, raw: object) -> Any:
     if column.kind == "choice":
         text = cell_text(raw)
         return text if isinstance(text, Empty) else text.lower()
+    if column.kind == "bool":
+        return _bool(raw)
     if column.kind == "int":
         return _int(raw)
     if column.kind == "number":

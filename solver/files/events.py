@@ -1,5 +1,9 @@
-"""A roster as weekly events (group meetings and individual sessions), shared by the exports,
-and the selections each view shows: one therapist, client, room or group.
+"""A roster as weekly events (group meetings and appointments of every kind), shared by the
+exports, and the selections each view shows: one therapist, client, room or group.
+
+An appointment is an event of kind ``session`` whose ``therapist`` is its provider (the primary
+therapist, or the specialist of a psychiatry visit ...), so that a therapist's week holds every
+appointment they provide; ``appointment`` is its kind's id.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from solver.roster import Roster
 __all__ = [
     "DAY_TITLES",
     "Event",
+    "appointment_summary",
     "day_title",
+    "kind_title",
+    "kind_word",
     "of_client",
     "of_group",
     "of_room",
@@ -33,7 +40,14 @@ DAY_TITLES = tuple(day.title() for day in DAYS)
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One weekly meeting or individual session."""
+    """One weekly group meeting or one appointment (``kind`` ``session``).
+
+    Attributes:
+        therapist: a meeting's facilitator, or an appointment's provider.
+        appointment: an appointment's kind id (None for a meeting).
+        label: the words naming an appointment's kind in boxes (empty when the program has
+            only one kind, as a version-1 program: every box is then an individual session).
+    """
 
     day: int
     start: int
@@ -44,10 +58,38 @@ class Event:
     client: str | None
     room: str | None
     members: tuple[str, ...] = ()
+    appointment: str | None = None
+    label: str = ""
 
     @property
     def times(self) -> str:
+        """``09:00-12:00``."""
         return f"{minutes_to_time(self.start)}-{minutes_to_time(self.end)}"
+
+
+def kind_word(kind_id: str) -> str:
+    """A kind's id as a word in a box or a legend: ``family_therapy`` is ``family therapy``."""
+    return kind_id.replace("_", " ")
+
+
+def kind_title(instance: Instance, kind_id: str) -> str:
+    """A kind's name as the start of a sentence: its ``name``, else its id (``Psychiatry``)."""
+    kind = instance.kind(kind_id)
+    words = kind.name or kind_word(kind.id)
+    return words[:1].upper() + words[1:]
+
+
+def appointment_summary(events: Iterable[Event]) -> str:
+    """How many appointments a week's events hold: ``2 individual sessions``, or, for a program
+    with several kinds, ``3 appointments (2 individual, 1 psychiatry)``."""
+    sessions = [e for e in events if e.kind == "session"]
+    if not any(e.label for e in sessions):
+        return f"{len(sessions)} individual session{'' if len(sessions) == 1 else 's'}"
+    counts: dict[str, int] = {}
+    for event in sessions:
+        counts[event.label] = counts.get(event.label, 0) + 1
+    each = ", ".join(f"{n} {label}" for label, n in counts.items())
+    return f"{len(sessions)} appointment{'' if len(sessions) == 1 else 's'} ({each})"
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -68,7 +110,7 @@ def week_title(week_start: dt.date) -> str:
 
 
 def roster_events(instance: Instance, roster: Roster) -> list[Event]:
-    """Every group meeting of a running group and every individual session, in week order."""
+    """Every group meeting of a running group and every appointment, in week order."""
     events = [
         Event(
             m.day_index,
@@ -84,28 +126,33 @@ def roster_events(instance: Instance, roster: Roster) -> list[Event]:
         for group in roster.groups
         for m in instance.group(group.id).meetings
     ]
+    several = len(instance.kinds) > 1  # one kind: every box is an individual session
     events += [
         Event(
-            s.day_index,
-            s.start_minute,
-            s.end_minute,
+            a.day_index,
+            a.start_minute,
+            a.end_minute,
             "session",
             None,
-            placement.therapist,
+            a.provider,
             placement.id,
             None,
+            appointment=a.kind,
+            label=kind_word(a.kind) if several else "",
         )
         for placement in roster.clients
-        for s in placement.sessions
+        for a in placement.appointments
     ]
     return sorted(events, key=lambda e: (e.day, e.start, e.end, e.group or "", e.client or ""))
 
 
 def of_therapist(events: Iterable[Event], therapist: str) -> list[Event]:
+    """The meetings a therapist facilitates and the appointments they provide."""
     return [e for e in events if e.therapist == therapist]
 
 
 def of_client(events: Iterable[Event], roster: Roster, client: str) -> list[Event]:
+    """A placed client's group meetings and appointments (nothing for an unassigned client)."""
     placement = roster.placement(client)
     if placement is None:
         return []
@@ -117,10 +164,12 @@ def of_client(events: Iterable[Event], roster: Roster, client: str) -> list[Even
 
 
 def of_room(events: Iterable[Event], room: str) -> list[Event]:
+    """The meetings in a room."""
     return [e for e in events if e.kind == "group" and e.room == room]
 
 
 def of_group(events: Iterable[Event], group: str) -> list[Event]:
+    """A group's meetings."""
     return [e for e in events if e.kind == "group" and e.group == group]
 
 

@@ -120,7 +120,7 @@ def export_roster(
     check_ics_request(week_start, weeks)
     if to == "ics" and roster.objective is None:
         # No calendars to write, and writing none would clear a folder of last week's.
-        why = f"the roster is {roster.status}: it has no meetings or sessions for calendars"
+        why = f"the roster is {roster.status}: it has no meetings or appointments for calendars"
         raise InputError([Problem("", "status", why)])
     ensure_roster_matches(instance, roster)
     path = Path(out)

@@ -3,11 +3,14 @@
 A timeline has one band per day (Mon-Fri, plus the weekend days in use) and time running
 across. Each band is cut into lanes of equal height. Groups come first: each group keeps one
 lane for the whole week (groups that never meet at the same time share a lane, preferring the
-lane of a group in the same room), so a group is always found on the same line. Individual
-sessions follow, each day packed into as few lanes as they need (or, for one therapist's week,
-into any free lane).
+lane of a group in the same room), so a group is always found on the same line. Appointments
+follow, each day packed into as few lanes as they need (or, for one therapist's week, into any
+free lane).
 
-This module also holds the colours, and the words each box shows (most important first).
+This module also holds the colours (a group's by its place in the instance; an appointment's,
+drawn with a dashed edge, by its kind: the first kind, ``individual`` in a version-1 program,
+white), the legend's lines for the kinds, and the words each box shows (most important
+first).
 """
 
 from __future__ import annotations
@@ -16,15 +19,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from solver.files.cells import format_intervals
-from solver.files.events import Event
+from solver.files.events import Event, kind_word
 from solver.instance import Instance
 from solver.roster import Roster
 
 __all__ = [
-    "SESSION_COLOUR",
     "EDGE_COLOUR",
     "INK",
+    "KIND_COLOURS",
     "PALETTE",
+    "SESSION_COLOUR",
     "GroupCard",
     "Label",
     "Placed",
@@ -32,6 +36,8 @@ __all__ = [
     "colour_of",
     "group_cards",
     "group_colour",
+    "kind_colour",
+    "kind_keys",
     "program_parts",
     "room_parts",
     "room_title",
@@ -59,6 +65,9 @@ PALETTE = (
 INK = "#1a1a1a"
 SESSION_COLOUR = "#ffffff"
 EDGE_COLOUR = "#4d4d4d"
+# Appointments by kind, in the program's order: white first, then pale tints that are told
+# apart from each other and, with the dashed edge, from the groups' colours.
+KIND_COLOURS = (SESSION_COLOUR, "#d6e6ff", "#ffd9d2", "#dff5d8", "#efe3ff", "#fff1c7", "#d4f3f3")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +93,7 @@ class Timeline:
 
     @property
     def total_lanes(self) -> int:
+        """Lanes of every day together."""
         return sum(self.lanes.values())
 
 
@@ -167,10 +177,35 @@ def group_colour(instance: Instance, group_id: str) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
+def kind_colour(instance: Instance, kind_id: str | None) -> str:
+    """An appointment kind's colour, by its place among the program's kinds."""
+    index = next((i for i, k in enumerate(instance.kinds) if k.id == kind_id), 0)
+    return KIND_COLOURS[index % len(KIND_COLOURS)]
+
+
 def colour_of(instance: Instance, event: Event) -> str:
+    """The fill of an event's box: its group's colour, or its appointment kind's."""
     if event.kind == "session" or event.group is None:
-        return SESSION_COLOUR
+        return kind_colour(instance, event.appointment)
     return group_colour(instance, event.group)
+
+
+def kind_keys(instance: Instance) -> list[tuple[str, str]]:
+    """The legend's line for each appointment kind: its colour and what its boxes show.
+
+    A program whose one kind is ``individual`` (as every version-1 program) has the one line
+    of the individual session."""
+    kinds = instance.kinds
+    if [kind.id for kind in kinds] == ["individual"]:
+        return [(SESSION_COLOUR, "individual session: client and therapist")]
+    return [
+        (
+            kind_colour(instance, kind.id),
+            f"{kind_word(kind.id)} appointment: client and "
+            f"{'therapist' if kind.provider == 'primary' else 'provider'}",
+        )
+        for kind in kinds
+    ]
 
 
 def room_title(room: str) -> str:
@@ -187,17 +222,18 @@ Label = Callable[[Event], list[str]]
 
 
 def program_parts(event: Event) -> list[str]:
-    """The whole program: group (size), facilitator, room; or a session's client and therapist."""
+    """The whole program: group (size), facilitator, room; or an appointment's client, kind
+    (when the program has several) and provider."""
     if event.kind == "session":
-        return [f"{event.client}", f"{event.therapist}"]
+        return [f"{event.client}", *([event.label] if event.label else []), f"{event.therapist}"]
     room = [room_title(event.room)] if event.room else []
     return [f"{event.group} ({len(event.members)})", f"{event.therapist}", *room]
 
 
 def therapist_parts(event: Event) -> list[str]:
-    """One therapist's week: the groups they facilitate and their sessions."""
+    """One therapist's week: the groups they facilitate and the appointments they provide."""
     if event.kind == "session":
-        return [f"session {event.client}", event.times]
+        return [f"{event.label or 'session'} {event.client}", event.times]
     room = [room_title(event.room)] if event.room else []
     return [f"{event.group} (facilitates)", *room, _clients(len(event.members)), event.times]
 
@@ -230,6 +266,14 @@ def group_cards(instance: Instance, roster: Roster, group_ids: Sequence[str]) ->
         group = instance.group(group_id)
         listed = next(g for g in roster.groups if g.id == group_id)
         where = [room_title(group.room)] if group.room else []
+        where += [f"site {group.site}"] if group.site is not None else []
+        extra = []
+        if len(instance.program.levels) > 1:
+            extra.append(
+                f"level{'s' if len(group.level_ids) > 1 else ''} {', '.join(group.level_ids)}"
+            )
+        if group.pull_out:
+            extra.append("pull-out")
         cards.append(
             GroupCard(
                 group.id,
@@ -239,6 +283,7 @@ def group_cards(instance: Instance, roster: Roster, group_ids: Sequence[str]) ->
                     *([group.name] if group.name else []),
                     format_intervals(group.meetings),
                     " · ".join([*where, f"facilitator {listed.facilitator}"]),
+                    *([" · ".join(extra)] if extra else []),
                 ],
                 list(listed.clients),
             )

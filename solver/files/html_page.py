@@ -1,10 +1,12 @@
 """A roster as one self-contained web page (``html``), readable on screen and on paper.
 
 The page opens with the week at a glance: the title, the week's date, the roster's status, a
-legend and the program's timeline (every group and every individual session); printed, that is
-the first page, A4 landscape. Then come the groups (size, meetings, room, facilitator and
-members), the clients left out and why, what the roster pays (one sentence per penalty), and a
-week per therapist and per room. A roster that was not found (``infeasible``, ``unknown``) shows
+legend (a colour per group and per appointment kind) and the program's timeline (every group
+and every appointment, with its provider); printed, that is the first page, A4 landscape. Then
+come the groups (size, meetings, room, site, facilitator and members), the clients left out and
+why, the appointments missed and why, what the roster pays (one sentence per penalty), and a
+week per therapist (the groups they facilitate and every appointment they provide) and per
+room. A roster that was not found (``infeasible``, ``unknown``) shows
 its explanation and the week's clients instead. No script and no external resource; every text
 is escaped.
 """
@@ -17,6 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from solver.errors import InputError
 from solver.files.events import (
+    appointment_summary,
     of_room,
     of_therapist,
     roster_events,
@@ -25,8 +28,8 @@ from solver.files.events import (
     week_title,
 )
 from solver.files.grid import (
-    SESSION_COLOUR,
     group_cards,
+    kind_keys,
     program_parts,
     room_parts,
     room_title,
@@ -111,8 +114,8 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[object]], numeric: int
     return f'<table class="list"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _swatch(colour: str) -> str:
-    kind = " session" if colour == SESSION_COLOUR else ""
+def _swatch(colour: str, dashed: bool = False) -> str:
+    kind = " session" if dashed else ""
     return f'<span class="swatch{kind}" style="background:{colour}"></span>'
 
 
@@ -150,11 +153,11 @@ def html_page(instance: Instance, roster: Roster, week_start: dt.date) -> str:
 
 
 def _overview(instance: Instance, roster: Roster, week_start: dt.date) -> str:
-    """The legend and the program's week: every group and every individual session."""
+    """The legend and the program's week: every group and every appointment."""
     events = roster_events(instance, roster)
     key = [
         f"<li>{_swatch('#e0e0e0')}group (clients) · facilitator · room</li>",
-        f"<li>{_swatch(SESSION_COLOUR)}individual session: client and therapist</li>",
+        *(f"<li>{_swatch(colour, True)}{esc(words)}</li>" for colour, words in kind_keys(instance)),
         *(
             f"<li>{_swatch(card.colour)}{esc(card.id)} ({len(card.members)})</li>"
             for card in group_cards(instance, roster, running_groups(instance, roster))
@@ -163,6 +166,10 @@ def _overview(instance: Instance, roster: Roster, week_start: dt.date) -> str:
     if roster.unassigned:
         ids = ", ".join(u.id for u in roster.unassigned)
         key.append(f"<li><b>Unassigned ({len(roster.unassigned)}):</b>&nbsp;{esc(ids)}</li>")
+    missed = [f"{p.id} ({m.kind} ×{m.count})" for p in roster.clients for m in p.missed]
+    if missed:
+        shown = ", ".join(missed)
+        key.append(f"<li><b>Missed appointments ({len(missed)}):</b>&nbsp;{esc(shown)}</li>")
     week = html_timeline(
         instance, events, program_parts, week_start, print_height_mm=_OVERVIEW_PRINT_MM
     )
@@ -188,6 +195,14 @@ def _groups(instance: Instance, roster: Roster, anchors: _Anchors) -> list[str]:
         parts.append(f"<h3>Unassigned ({len(roster.unassigned)})</h3>")
         rows = [[u.id, "; ".join(u.reasons)] for u in roster.unassigned]
         parts.append(_table(["client", "why"], rows))
+    missed = [(p.id, m) for p in roster.clients for m in p.missed]
+    if missed:
+        total = sum(m.count for _, m in missed)
+        parts.append(f'<h3 id="missed">Missed appointments ({total})</h3>')
+        missed_rows: list[list[object]] = [
+            [client, m.kind, m.count, "; ".join(m.reasons)] for client, m in missed
+        ]
+        parts.append(_table(["client", "kind", "missed", "why"], missed_rows))
     return parts
 
 
@@ -241,11 +256,10 @@ def _people(
     for therapist in instance.therapists:
         mine = of_therapist(events, therapist.id)
         groups = sorted({e.group for e in mine if e.group is not None})
-        sessions = sum(1 for e in mine if e.kind == "session")
         caseload = [p.id for p in roster.clients if p.therapist == therapist.id]
         meta = (
-            f"Facilitates {', '.join(groups) or 'no group'} · {sessions} individual "
-            f"session{'' if sessions == 1 else 's'} · caseload {len(caseload)} "
+            f"Facilitates {', '.join(groups) or 'no group'} · {appointment_summary(mine)} · "
+            f"caseload {len(caseload)} "
             f"(max {therapist.max_caseload}){': ' if caseload else ''}{', '.join(caseload)}"
         )
         body = (

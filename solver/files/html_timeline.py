@@ -79,7 +79,8 @@ def html_timeline(
         track = [f'<div class="tl-track" style="height:calc(var(--lane) * {lanes})">{hours}']
         if not share_lanes and lanes > layout.group_lanes:
             top = f"calc(var(--lane) * {layout.group_lanes})"
-            name += f'<small style="top:{top}">sessions</small>'
+            below = "appointments" if instance.kinds[1:] else "sessions"
+            name += f'<small style="top:{top}">{below}</small>'
             if layout.group_lanes:
                 track.append(f'<i class="tl-split" style="top:{top}"></i>')
         for item in layout.placed:

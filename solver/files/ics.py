@@ -1,9 +1,15 @@
 """A roster as calendars (``ics``): one iCalendar file per therapist and per placed client,
-each meeting and session an event of the week (repeating weekly for ``weeks`` weeks when asked).
+each meeting and appointment an event of the week (repeating weekly for ``weeks`` weeks when
+asked).
+
+A therapist's calendar holds the groups they facilitate and every appointment they provide
+(individual, family, psychiatry ...), whoever the client's primary therapist is. Each
+appointment's summary names its kind and the other person: ``Psychiatry session with T9``.
 
 Each event's UID is derived from what the event is: the program's name, the person, the kind
-of event, the group (or the session), the weekday and the time; never from the date. Importing
-next week's export therefore updates the events already in a calendar instead of doubling them.
+of event, the group (or the appointment's kind), the weekday and the time; never from the date.
+Importing next week's export therefore updates the events already in a calendar instead of
+doubling them.
 """
 
 from __future__ import annotations
@@ -18,7 +24,14 @@ from typing import Any
 
 from solver.errors import InputError, Problem
 from solver.files.atomic import write_bytes
-from solver.files.events import Event, of_client, of_therapist, placed_clients, roster_events
+from solver.files.events import (
+    Event,
+    kind_title,
+    of_client,
+    of_therapist,
+    placed_clients,
+    roster_events,
+)
 from solver.files.extras import require_extra
 from solver.instance import Instance
 from solver.roster import Roster
@@ -57,6 +70,7 @@ def check_ics_request(week_start: dt.date | None, weeks: int | None) -> None:
 def write_ics(
     instance: Instance, roster: Roster, folder: Path, week_start: dt.date, weeks: int | None
 ) -> list[Path]:
+    """Write the calendars into ``folder``; return the files written."""
     icalendar = require_extra("icalendar", "writing calendars")
     check_ics_request(week_start, weeks)
     events = roster_events(instance, roster)
@@ -94,7 +108,12 @@ def write_ics(
 
 def event_uid(program: str, kind: str, owner: str, event: Event) -> str:
     """The UID of one person's weekly event: the same in every export of every week."""
-    what = f"group|{event.group}" if event.kind == "group" else "session|"
+    if event.kind == "group":
+        what = f"group|{event.group}"
+    elif event.appointment in (None, "individual"):
+        what = "session|"  # as before appointment kinds: calendars keep their events
+    else:
+        what = f"session|{event.appointment}|"
     key = "|".join([program, kind, owner, what, str(event.day), str(event.start)])
     return f"{uuid.uuid5(_UID_NAMESPACE, key)}@iop-roster"
 
@@ -117,12 +136,15 @@ def _ics_event(
             if kind == "therapist"
             else f"Facilitator {event.therapist}"
         )
-    elif kind == "therapist":
-        summary = f"Individual session with {event.client}"
-        description = f"Client {event.client}"
     else:
-        summary = f"Individual session with {event.therapist}"
-        description = f"Primary therapist {event.therapist}"
+        title = kind_title(instance, event.appointment or "individual")
+        if kind == "therapist":
+            summary = f"{title} session with {event.client}"
+            description = f"Client {event.client}"
+        else:
+            summary = f"{title} session with {event.therapist}"
+            primary = instance.kind(event.appointment or "individual").provider == "primary"
+            description = f"{'Primary therapist' if primary else 'Provider'} {event.therapist}"
     item = icalendar.Event()
     item.add("uid", event_uid(instance.program.name, kind, owner, event))
     item.add("dtstamp", stamp)

@@ -3,7 +3,8 @@ on one A4 landscape page (taller only when a large program needs it).
 
 The page has a title with the week's date and the roster's status, a timeline (one band per
 day, time running across; see :mod:`solver.files.grid`) and, on the right, the legend: what the
-boxes say, then each group's size, meetings, room, facilitator and members. Every text is drawn
+boxes say (a colour per appointment kind), then each group's size, meetings, room, facilitator
+and members, and the clients left out or missing appointments. Every text is drawn
 literally (no mathtext), so an id such as ``$\\frac{1}$`` is printed as written.
 """
 
@@ -19,6 +20,7 @@ from solver.errors import InputError, Problem
 from solver.files.atomic import atomic_path
 from solver.files.events import (
     Event,
+    appointment_summary,
     day_title,
     of_room,
     of_therapist,
@@ -30,12 +32,12 @@ from solver.files.extras import require_extra
 from solver.files.grid import (
     EDGE_COLOUR,
     INK,
-    SESSION_COLOUR,
     GroupCard,
     Label,
     Timeline,
     colour_of,
     group_cards,
+    kind_keys,
     program_parts,
     room_parts,
     room_title,
@@ -74,9 +76,11 @@ class _Choice:
 
 def _choose(instance: Instance, roster: Roster, view: str, events: list[Event]) -> _Choice:
     name = instance.program.name or "IOP"
-    session_key = (SESSION_COLOUR, True, "individual session: client and therapist")
+    session_keys = [(colour, True, words) for colour, words in kind_keys(instance)]
     if view == "program":
         lists = [("Unassigned", [u.id for u in roster.unassigned])] if roster.unassigned else []
+        missed = [f"{p.id} {m.kind} ×{m.count}" for p in roster.clients for m in p.missed]
+        lists += [("Missed appointments", missed)] if missed else []
         if roster.status in ("infeasible", "unknown"):
             pins = [
                 f"{c.id}: {what} {pin}"
@@ -91,7 +95,7 @@ def _choose(instance: Instance, roster: Roster, view: str, events: list[Event]) 
             events,
             program_parts,
             False,
-            [(_GROUP_KEY, False, "group (clients) · facilitator · room"), session_key],
+            [(_GROUP_KEY, False, "group (clients) · facilitator · room"), *session_keys],
             "Groups",
             group_cards(instance, roster, running_groups(instance, roster)),
             lists,
@@ -102,19 +106,17 @@ def _choose(instance: Instance, roster: Roster, view: str, events: list[Event]) 
             g for g in running_groups(instance, roster) if any(e.group == g for e in mine)
         ]
         caseload = [p.id for p in roster.clients if p.therapist == view]
-        sessions = sum(1 for e in mine if e.kind == "session")
+        if [kind.id for kind in instance.kinds] == ["individual"]:
+            session_keys = [(session_keys[0][0], True, "individual session with a client")]
         return _Choice(
             f"{name}: therapist {view}",
             f"facilitates {len(facilitated)} group{'' if len(facilitated) == 1 else 's'} · "
-            f"{sessions} individual session{'' if sessions == 1 else 's'} · caseload "
+            f"{appointment_summary(mine)} · caseload "
             f"{len(caseload)} (max {instance.therapist(view).max_caseload})",
             mine,
             therapist_parts,
             True,
-            [
-                (_GROUP_KEY, False, "group facilitated · room · size"),
-                (SESSION_COLOUR, True, "individual session with a client"),
-            ],
+            [(_GROUP_KEY, False, "group facilitated · room · size"), *session_keys],
             "Facilitates",
             group_cards(instance, roster, facilitated),
             [("Caseload", caseload)],
@@ -336,7 +338,8 @@ def _grid(
             split = y + layout.group_lanes * lane
             if layout.group_lanes:
                 page.axes.plot([left, right], [split, split], color="#9a9a9a", lw=0.6, ls=":")
-            page.text(_MARGIN, split + 1, "sessions", 7, color=_MUTED, fontstyle="italic")
+            words = "sessions" if not instance.kinds[1:] else "appointments"
+            page.text(_MARGIN, split + 1, words, 7, color=_MUTED, fontstyle="italic")
         for item in (p for p in layout.placed if p.event.day == day):
             _event(page, item.event, choice.parts, instance, at, y + item.lane * lane, lane)
         y += height + 6

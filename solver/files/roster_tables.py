@@ -1,6 +1,10 @@
 """A roster as tables (``summary``, ``group_lists``, ``therapist_weeks``, ``client_weeks``,
 ``unassigned``, ``penalties``), written as one workbook (``xlsx``) or a folder of CSV files
 (``csv``); the web page shows some of them too.
+
+A roster of format version 2 also has the tables ``appointments`` (one row per appointment,
+with its kind and provider) and ``missed`` (one row per reason a client misses appointments of
+a kind), and its weeks name each appointment's kind. A version-1 roster's tables are version 1's.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from solver.files.atomic import atomic_path
 from solver.files.cells import format_intervals
 from solver.files.events import (
     DAY_TITLES,
+    Event,
+    kind_word,
     of_client,
     of_therapist,
     placed_clients,
@@ -28,11 +34,48 @@ __all__ = ["Table", "roster_tables", "write_csv", "write_xlsx"]
 Table = tuple[list[str], list[list[Any]]]
 
 
+def _what(event: Event, other: str | None, v2: bool) -> str:
+    """An appointment in a week's table: ``session with C2``, in version 2 with its kind."""
+    kind = f"{kind_word(event.appointment)} " if v2 and event.appointment else ""
+    return f"{kind}session with {other}"
+
+
+def _appointment_tables(instance: Instance, roster: Roster) -> dict[str, Table]:
+    """Version 2's tables of appointments (kind and provider) and of missed appointments."""
+    order = {c.id: i for i, c in enumerate(instance.clients)}
+    placements = sorted(roster.clients, key=lambda p: order.get(p.id, len(order)))
+    appointments = [
+        [p.id, a.kind, a.provider, DAY_TITLES[a.day_index], a.start, a.end, p.therapist, p.group]
+        for p in placements
+        for a in sorted(p.appointments, key=lambda a: (a.day_index, a.start, a.kind))
+    ]
+    missed = [
+        [p.id, m.kind, m.count, reason]
+        for p in placements
+        for m in p.missed
+        for reason in m.reasons
+    ]
+    return {
+        "appointments": (
+            ["client", "kind", "provider", "day", "start", "end", "primary therapist", "group"],
+            appointments,
+        ),
+        "missed": (["client", "kind", "count", "reason"], missed),
+    }
+
+
 def roster_tables(instance: Instance, roster: Roster) -> dict[str, Table]:
     """The roster as named tables: header and rows."""
     frames = roster.to_frames(instance)
     events = roster_events(instance, roster)
     weights = instance.program.weights
+    v2 = roster.format_version == 2
+    counts: list[list[Any]] = []
+    if v2:
+        counts = [
+            ["appointments scheduled", sum(len(p.appointments) for p in roster.clients)],
+            ["appointments missed", sum(m.count for p in roster.clients for m in p.missed)],
+        ]
     summary: list[list[Any]] = [
         ["program", instance.program.name],
         ["status", roster.status],
@@ -42,6 +85,7 @@ def roster_tables(instance: Instance, roster: Roster) -> dict[str, Table]:
         ["groups running", len(roster.groups)],
         ["clients placed", len(roster.clients)],
         ["clients unassigned", len(roster.unassigned)],
+        *counts,
         *(["explanation", line] for line in roster.explanation),
     ]
     group_rows: list[list[Any]] = []
@@ -55,6 +99,7 @@ def roster_tables(instance: Instance, roster: Roster) -> dict[str, Table]:
                 group.shift,
                 format_intervals(group.meetings),
                 group.room,
+                *([group.site] if v2 else []),
                 listed.facilitator,
                 len(listed.clients),
                 "; ".join(listed.clients),
@@ -66,7 +111,7 @@ def roster_tables(instance: Instance, roster: Roster) -> dict[str, Table]:
             DAY_TITLES[e.day],
             minutes_to_time(e.start),
             minutes_to_time(e.end),
-            f"facilitates {e.group}" if e.kind == "group" else f"session with {e.client}",
+            f"facilitates {e.group}" if e.kind == "group" else _what(e, e.client, v2),
             e.group,
             e.client,
             e.room,
@@ -80,7 +125,7 @@ def roster_tables(instance: Instance, roster: Roster) -> dict[str, Table]:
             DAY_TITLES[e.day],
             minutes_to_time(e.start),
             minutes_to_time(e.end),
-            f"group {e.group}" if e.kind == "group" else f"session with {e.therapist}",
+            f"group {e.group}" if e.kind == "group" else _what(e, e.therapist, v2),
             e.group,
             e.therapist,
             e.room,
@@ -90,10 +135,11 @@ def roster_tables(instance: Instance, roster: Roster) -> dict[str, Table]:
     ]
     unassigned = frames["unassigned"]
     penalties = frames["penalties"]
-    return {
+    room = ["room", "site"] if v2 else ["room"]
+    tables: dict[str, Table] = {
         "summary": (["item", "value"], summary),
         "group_lists": (
-            ["group", "name", "shift", "meetings", "room", "facilitator", "size", "clients"],
+            ["group", "name", "shift", "meetings", *room, "facilitator", "size", "clients"],
             group_rows,
         ),
         "therapist_weeks": (
@@ -104,6 +150,7 @@ def roster_tables(instance: Instance, roster: Roster) -> dict[str, Table]:
             ["client", "day", "start", "end", "what", "group", "therapist", "room"],
             client_rows,
         ),
+        **(_appointment_tables(instance, roster) if v2 else {}),
         "unassigned": (
             ["client", "reason"],
             [
@@ -119,9 +166,11 @@ def roster_tables(instance: Instance, roster: Roster) -> dict[str, Table]:
             ],
         ),
     }
+    return tables
 
 
 def write_xlsx(tables: dict[str, Table], path: Path) -> list[Path]:
+    """Write the tables as one workbook, a sheet each; return the file written."""
     openpyxl = require_extra("openpyxl", "writing .xlsx workbooks")
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
@@ -134,6 +183,7 @@ def write_xlsx(tables: dict[str, Table], path: Path) -> list[Path]:
 
 
 def write_csv(tables: dict[str, Table], folder: Path) -> list[Path]:
+    """Write the tables as CSV files in ``folder``, one each; return the files written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, (header, rows) in tables.items():

@@ -20,19 +20,28 @@ from typing import Any
 
 from solver.files.atomic import atomic_path
 from solver.files.cells import parse_intervals
-from solver.files.columns import LIST_SHEETS
+from solver.files.columns import PROGRAM_LIST_SHEETS, WEEK_SHEETS
 from solver.files.extras import require_extra
 from solver.files.workbook_write import write_workbook
 from solver.instance import Instance, parse_instance
 
-__all__ = ["DELETE_SAMPLES", "SAMPLE_WEEK", "sample_instance", "write_template"]
+__all__ = [
+    "DELETE_SAMPLES",
+    "SAMPLE_NOTE",
+    "SAMPLE_WEEK",
+    "SETTINGS_NOTE",
+    "sample_instance",
+    "write_template",
+]
 
 log = logging.getLogger(__name__)
 
 DELETE_SAMPLES = (
     "The rows below the column names in the sheets groups, therapists and clients are samples "
     "that show how to fill in a week: delete them (keep row 1, the column names) before you "
-    "enter your own groups, therapists and clients. The program sheet lists every setting "
+    "enter your own groups, therapists and clients. The sheets levels and appointment_kinds "
+    "hold sample settings (an IOP and a PHP level; individual, family and psychiatry "
+    "appointments): change them to your program's. The program sheet lists every setting "
     "with its default value (and a sample name): change what your program needs."
 )
 """The instruction near the top of the template's README sheet (row :data:`README_ROW`)."""
@@ -43,13 +52,50 @@ SAMPLE_NOTE = (
     "Sample rows: delete rows 2 to {last} (keep row 1, the column names) and enter your own "
     "{what}, one per row."
 )
-"""The note on the first sample row of each list sheet."""
+"""The note on the first sample row of each sheet of the week (groups, therapists, clients)."""
 
-_INTERVAL_KEYS = ("meetings", "availability", "busy")
+SETTINGS_NOTE = (
+    "Sample {what}: change them to your program's (or delete this sheet: the program then has "
+    "{default})."
+)
+"""The note on the first row of the sheets levels and appointment_kinds."""
+
+_SETTINGS_DEFAULTS = {
+    "levels": "one level iop",
+    "appointment_kinds": "one kind individual, required, once a week",
+}
+
+_INTERVAL_KEYS = ("meetings", "availability", "busy", "family_availability")
 
 SAMPLE_WEEK: dict[str, Any] = {
-    "format_version": 1,
-    "program": {"name": "Example IOP"},
+    "format_version": 2,
+    "program": {
+        "name": "Example IOP and PHP",
+        "levels": [
+            {
+                "id": "iop",
+                "name": "Intensive outpatient",
+                "min_weekly_hours": {"adult": 9, "adolescent": 6},
+            },
+            {
+                "id": "php",
+                "name": "Partial hospitalisation",
+                "min_weekly_hours": {"adult": 20, "adolescent": 20},
+            },
+        ],
+        "appointment_kinds": [
+            {"id": "individual", "minutes": 60, "required": True, "per_week": 1},
+            {"id": "family", "name": "Family therapy", "minutes": 60, "with_family": True},
+            {
+                "id": "psychiatry",
+                "name": "Medication management",
+                "minutes": 30,
+                "provider": "specialist",
+                "provider_specialties": ["prescriber"],
+                "counts_toward_hours": False,
+            },
+        ],
+    },
     "groups": [
         {
             "id": "AM-SU",
@@ -57,9 +103,11 @@ SAMPLE_WEEK: dict[str, Any] = {
             "shift": "morning",
             "meetings": "Mon, Wed, Fri 09:00-12:00",
             "population": "adult",
+            "levels": ["iop"],
             "tracks": ["substance_use", "dual_diagnosis"],
             "max_size": 8,
             "room": "Room 1",
+            "site": "North",
         },
         {
             "id": "PM-MH",
@@ -67,9 +115,11 @@ SAMPLE_WEEK: dict[str, Any] = {
             "shift": "evening",
             "meetings": "Mon, Tue, Thu 18:00-21:00",
             "population": "adult",
+            "levels": ["iop"],
             "tracks": ["mental_health", "dual_diagnosis"],
             "max_size": 8,
             "room": "Room 1",
+            "site": "North",
         },
         {
             "id": "W-DD",
@@ -77,11 +127,13 @@ SAMPLE_WEEK: dict[str, Any] = {
             "shift": "afternoon",
             "meetings": "Tue, Thu, Fri 13:00-16:00",
             "population": "adult",
+            "levels": ["iop"],
             "tracks": ["dual_diagnosis"],
             "audience": "women",
             "facilitator_specialties": ["trauma"],
             "max_size": 6,
             "room": "Room 2",
+            "site": "South",
         },
         {
             "id": "TEEN",
@@ -89,16 +141,41 @@ SAMPLE_WEEK: dict[str, Any] = {
             "shift": "afternoon",
             "meetings": "Mon, Wed 15:00-18:00",
             "population": "adolescent",
+            "levels": ["iop"],
             "tracks": ["substance_use", "mental_health"],
             "facilitator_specialties": ["adolescent"],
             "max_size": 8,
             "room": "Room 2",
+            "site": "South",
+        },
+        {
+            "id": "PHP-DAY",
+            "name": "PHP day programme",
+            "shift": "morning",
+            "meetings": "Mon-Fri 09:00-15:00",
+            "population": "adult",
+            "levels": ["php"],
+            "tracks": ["substance_use", "mental_health", "dual_diagnosis"],
+            "max_size": 8,
+            "room": "Day room",
+            "site": "North",
+            "pull_out": True,
+        },
+        {
+            "id": "VIDEO",
+            "name": "Evening video group (no site: online)",
+            "shift": "evening",
+            "meetings": "Wed 18:00-20:00; Fri 17:00-19:00",
+            "population": "adult",
+            "levels": ["iop"],
+            "tracks": ["substance_use", "mental_health"],
+            "max_size": 8,
         },
     ],
     "therapists": [
         {
             "id": "T1",
-            "specialties": ["trauma"],
+            "specialties": ["trauma", "family"],
             "availability": "Mon-Fri 08:00-17:00",
             "max_caseload": 10,
         },
@@ -110,8 +187,15 @@ SAMPLE_WEEK: dict[str, Any] = {
         },
         {
             "id": "T3",
-            "availability": "Mon, Wed, Fri 08:00-14:00; Tue, Thu 15:00-21:00",
+            "availability": "Mon, Wed, Fri 08:00-15:00; Tue, Thu 15:00-21:00",
             "max_groups": 1,
+        },
+        {
+            "id": "T4",
+            "specialties": ["prescriber"],
+            "availability": "Tue, Thu 09:00-17:00",
+            "max_caseload": 0,
+            "max_groups": 0,
         },
     ],
     "clients": [
@@ -119,6 +203,7 @@ SAMPLE_WEEK: dict[str, Any] = {
             "id": "C001",
             "population": "adult",
             "track": "substance_use",
+            "sites": ["North"],
             "busy": "Tue, Thu 08:00-17:00",
             "shift_preference": "morning",
         },
@@ -127,7 +212,10 @@ SAMPLE_WEEK: dict[str, Any] = {
             "population": "adult",
             "track": "dual_diagnosis",
             "audiences": ["women"],
+            "sites": ["South"],
             "needs": ["trauma"],
+            "family_availability": "Mon, Wed 15:00-18:00",
+            "appointments": {"family": 1},
             "preferred_therapists": ["T1"],
         },
         {
@@ -136,8 +224,8 @@ SAMPLE_WEEK: dict[str, Any] = {
             "track": "mental_health",
             "busy": "Mon-Fri 08:30-16:30",
             "shift_preference": "evening",
-            "individual_sessions": 2,
-            "session_minutes": 45,
+            "appointments": {"individual": 2},
+            "appointment_minutes": {"individual": 45},
         },
         {
             "id": "C004",
@@ -173,6 +261,7 @@ SAMPLE_WEEK: dict[str, Any] = {
             "population": "adult",
             "track": "dual_diagnosis",
             "shift_preference": "evening",
+            "appointments": {"psychiatry": 1},
             "keep_apart": ["C003"],
         },
         {
@@ -183,16 +272,36 @@ SAMPLE_WEEK: dict[str, Any] = {
             "preferred_therapists": ["T2", "T3"],
         },
         {"id": "C010", "population": "adolescent", "track": "substance_use"},
+        {
+            "id": "C011",
+            "population": "adult",
+            "level": "php",
+            "track": "dual_diagnosis",
+            "sites": ["North"],
+            "family_availability": "Tue, Thu 13:00-16:00",
+            "appointments": {"family": 1, "psychiatry": 1},
+        },
+        {
+            "id": "C012",
+            "population": "adult",
+            "level": "php",
+            "track": "substance_use",
+            "appointments": {"psychiatry": 1},
+            "appointment_minutes": {"psychiatry": 45},
+        },
     ],
 }
-"""The sample week of the template: four groups, three therapists, ten clients. Intervals are
-written as in a spreadsheet cell; everything left out keeps the format's default."""
+"""The sample week of the template: an IOP and a PHP level; individual, family and psychiatry
+appointments; six groups on two sites (a PHP day programme members may leave for
+appointments, and a video group with no site); four therapists (one a prescriber); twelve
+clients. Intervals are written as in a spreadsheet cell; everything left out keeps the
+format's default."""
 
 
 def sample_instance() -> Instance:
     """The template's sample week as an instance."""
     document: dict[str, Any] = {**SAMPLE_WEEK}
-    for sheet in LIST_SHEETS:
+    for sheet in WEEK_SHEETS:
         document[sheet] = [
             {k: parse_intervals(v) if k in _INTERVAL_KEYS else v for k, v in entry.items()}
             for entry in SAMPLE_WEEK[sheet]
@@ -213,11 +322,14 @@ def write_template(path: str | Path) -> None:
     # After the three lines of introduction, before the blank row and the column list.
     readme.insert_rows(README_ROW)
     readme.cell(README_ROW, 1, DELETE_SAMPLES).font = Font(bold=True)
-    for sheet in LIST_SHEETS:
+    for sheet in WEEK_SHEETS:
         rows = len(SAMPLE_WEEK[sheet])
         text = SAMPLE_NOTE.format(last=rows + 1, what=sheet)
-        note = Comment(text, "iop-roster", width=260, height=90)
-        book[sheet]["A2"].comment = note
+        book[sheet]["A2"].comment = Comment(text, "iop-roster", width=260, height=90)
+    for sheet in PROGRAM_LIST_SHEETS:
+        what = sheet.replace("_", " ")
+        text = SETTINGS_NOTE.format(what=what, default=_SETTINGS_DEFAULTS[sheet])
+        book[sheet]["A2"].comment = Comment(text, "iop-roster", width=260, height=90)
     with atomic_path(path) as temporary:
         book.save(temporary)
     log.info("wrote the template %s", path)

@@ -15,7 +15,6 @@ from solver.errors import InputError, Problem
 from solver.files.atomic import atomic_path
 from solver.files.cells import NONE, format_intervals
 from solver.files.columns import (
-    COLUMNS,
     LIST_SHEETS,
     PROGRAM_HEADER,
     PROGRAM_KEYS,
@@ -23,6 +22,9 @@ from solver.files.columns import (
     Column,
     SheetName,
     column_letter,
+    kind_columns,
+    normal_name,
+    sheet_columns,
 )
 from solver.files.extras import require_extra
 from solver.files.table_writers import add_table_sheet, unquote_csv_cell, write_csv_table
@@ -53,6 +55,8 @@ def _cell_value(column: Column, value: Any, where: tuple[str, str], bad: list[Pr
 
     if value is None:
         return None
+    if column.kind == "bool":
+        return "yes" if value else "no"
     if column.kind in ("int", "number"):
         return value
     if column.kind == "intervals":
@@ -71,6 +75,31 @@ def _cell_value(column: Column, value: Any, where: tuple[str, str], bad: list[Pr
     return value or None
 
 
+def _value(item: Mapping[str, Any], key: str) -> Any:
+    """The value of a column in an entry of the format: ``a.b`` is ``item["a"]["b"]``."""
+    head, dot, tail = key.partition(".")
+    if not dot:
+        return item[key]
+    return item[head].get(tail)
+
+
+def _kind_ids(instance: Instance, bad: list[Problem]) -> list[str]:
+    """The appointment kinds' ids; two that make the same column name are a problem."""
+    seen: dict[str, str] = {}
+    for index, kind in enumerate(instance.kinds):
+        other = seen.setdefault(normal_name(kind.id), kind.id)
+        if other != kind.id:
+            bad.append(
+                Problem(
+                    f"program.appointment_kinds[{index}] (id {kind.id})",
+                    "id",
+                    f"a column name cannot tell it apart from the kind {other!r} "
+                    "(case, spaces and dashes are not told apart)",
+                )
+            )
+    return [kind.id for kind in instance.kinds]
+
+
 def _tables(instance: Instance) -> dict[SheetName, list[list[Any]]]:
     """The cells of each sheet, header first.
 
@@ -79,6 +108,7 @@ def _tables(instance: Instance) -> dict[SheetName, list[list[Any]]]:
     """
     data = instance.model_dump(mode="json")
     bad: list[Problem] = []
+    kinds = _kind_ids(instance, bad)
     program_rows: list[list[Any]] = [[c.key for c in PROGRAM_HEADER]]
     for column in PROGRAM_KEYS:
         value: Any = data["program"]
@@ -88,27 +118,31 @@ def _tables(instance: Instance) -> dict[SheetName, list[list[Any]]]:
         program_rows.append([column.key, cell, column.meaning])
     tables: dict[SheetName, list[list[Any]]] = {"program": program_rows}
     for name in LIST_SHEETS:
-        columns = COLUMNS[name]
+        columns = sheet_columns(name, kinds)
+        items = data["program"][name] if name in ("levels", "appointment_kinds") else data[name]
+        prefix = "program." if name in ("levels", "appointment_kinds") else ""
         rows: list[list[Any]] = [[c.key for c in columns]]
-        for index, item in enumerate(data[name]):
-            entry = f"{name}[{index}] (id {item['id']})"
-            rows.append([_cell_value(c, item[c.key], (entry, c.key), bad) for c in columns])
+        for index, item in enumerate(items):
+            entry = f"{prefix}{name}[{index}] (id {item['id']})"
+            rows.append([_cell_value(c, _value(item, c.key), (entry, c.key), bad) for c in columns])
         tables[name] = rows
     if bad:
         raise InputError(bad)
     return tables
 
 
-def _readme_rows() -> list[list[str]]:
+def _readme_rows(kinds: list[str]) -> list[list[str]]:
     rows = [
         [
-            "IOP roster workbook (format version 1). One row per entry; row 1 holds the column "
-            "names. An empty cell keeps the default. This README sheet is ignored on import."
+            "IOP/PHP roster workbook (format version 2). One row per entry; row 1 holds the "
+            "column names. An empty cell keeps the default. This README sheet is ignored on "
+            "import. The sheets levels and appointment_kinds may be deleted: the program then "
+            "has one level iop and one kind individual (required, once a week)."
         ],
         [
             "Times: 09:00 (24-hour). Days: Mon Tue Wed Thu Fri Sat Sun. Lists: 'a; b'. "
             "Intervals: 'Mon 09:00-12:00; Wed 09:00-12:00', also 'Mon-Fri 08:00-17:00' and "
-            "'Mon, Wed, Fri 09:00-12:00'; 'none' means no interval."
+            "'Mon, Wed, Fri 09:00-12:00'; 'none' means no interval. Yes/no cells: yes or no."
         ],
         [
             "Import: python -m solver import this.xlsx --out instance.json; then "
@@ -121,10 +155,15 @@ def _readme_rows() -> list[list[str]]:
     for column in PROGRAM_KEYS:
         rows.append(["program", f"key {column.key}", "", column.format, column.meaning])
     for name in LIST_SHEETS:
-        for column in COLUMNS[name]:
+        for column in sheet_columns(name):
             rows.append(
                 [name, column.key, "yes" if column.required else "", column.format, column.meaning]
             )
+    for pattern in kind_columns(["<kind>"]):
+        meaning = pattern.meaning + "; one column per row of sheet appointment_kinds"
+        rows.append(["clients", pattern.key, "", pattern.format, meaning])
+    for column in kind_columns(kinds):
+        rows.append(["clients", column.key, "", column.format, column.meaning])
     return rows
 
 
@@ -132,15 +171,16 @@ DROP_DOWN_ROWS = 1000
 """The choice cells of a list sheet get a drop-down down to this row (or the last entry)."""
 
 
-def _add_drop_downs(workbook: Any) -> None:
-    """A drop-down on each choice column of the list sheets (``shift``, ``population``,
-    ``shift_preference``): it offers the words the format allows and refuses any other."""
+def _add_drop_downs(workbook: Any, kinds: list[str]) -> None:
+    """A drop-down on each choice and yes/no column of the list sheets (``shift``,
+    ``population``, ``provider``, ``pull_out`` ...): it offers the words the format allows and
+    refuses any other."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
     for name in LIST_SHEETS:
         sheet = workbook[name]
         last = max(DROP_DOWN_ROWS, sheet.max_row)
-        for index, column in enumerate(COLUMNS[name]):
+        for index, column in enumerate(sheet_columns(name, kinds)):
             if not column.choices:
                 continue
             allowed = ", ".join(column.choices) + ("" if column.required else ", or empty")
@@ -157,16 +197,16 @@ def _add_drop_downs(workbook: Any) -> None:
             sheet.add_data_validation(rule)
 
 
-def _write_xlsx(tables: Mapping[SheetName, list[list[Any]]], path: Path) -> None:
+def _write_xlsx(tables: Mapping[SheetName, list[list[Any]]], kinds: list[str], path: Path) -> None:
     openpyxl = require_extra("openpyxl", "writing .xlsx workbooks")
     from openpyxl.styles import Font
 
     workbook = openpyxl.Workbook()
     readme = workbook.active
     readme.title = "README"
-    for row in _readme_rows():
+    for row in _readme_rows(kinds):
         readme.append(row)
-    readme.column_dimensions["A"].width = 12
+    readme.column_dimensions["A"].width = 18
     readme.column_dimensions["B"].width = 34
     readme.column_dimensions["D"].width = 40
     readme.column_dimensions["E"].width = 80
@@ -174,7 +214,7 @@ def _write_xlsx(tables: Mapping[SheetName, list[list[Any]]], path: Path) -> None
         cell.font = Font(bold=True)
     for name, rows in tables.items():
         add_table_sheet(workbook, name, rows, max_width=60, align_top=True)
-    _add_drop_downs(workbook)
+    _add_drop_downs(workbook, kinds)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         workbook.save(tmp)
@@ -207,7 +247,7 @@ def write_workbook(instance: Instance, target: str | Path) -> None:
         )
     tables = _tables(instance)
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        _write_xlsx(tables, path)
+        _write_xlsx(tables, [kind.id for kind in instance.kinds], path)
     else:
         _write_csv_folder(tables, path)
     log.info("wrote %s", path)

@@ -24,8 +24,9 @@ RULES: dict[str, str] = {
     "R7": "no double booking",
     "R8": "rooms",
     "R9": "keep apart",
+    "R10": "weekly hours",
 }
-"""The rules that can be switched by a literal in explain mode (R6, R10 and R11's
+"""The rules that can be switched by a literal in explain mode (R6, R12 and R11's
 placement are definitions; R11's pins have literals of their own)."""
 
 
@@ -79,11 +80,12 @@ def build_model(
     rules.r3_group_size(model, v, facts, enforce("R3"))
     rules.r4_facilitator(model, v, facts, enforce("R4"))
     rules.r5_primary_therapist(model, v, facts, enforce("R5"))
-    rules.r6_individual_sessions(model, v, facts)
+    rules.r6_appointments(model, v, facts)
     rules.r7_no_double_booking(model, v, facts, enforce("R7"))
     rules.r8_rooms(model, v, facts, enforce("R8"))
     rules.r9_keep_apart(model, v, facts, enforce("R9"))
-    rules.r10_weekly_hours(facts)
+    rules.r10_weekly_hours(model, v, facts, enforce("R10"))
+    rules.r12_specialist_providers(model, v, facts)
     pin_literals: dict[str, cp_model.IntVar] = {}
     rules.r11_pins(model, v, facts, pin_literals if explain else None)
 

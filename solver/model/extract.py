@@ -7,8 +7,9 @@ import math
 from ortools.sat.python import cp_model
 
 from solver.model import RosterModel
-from solver.precompute import interval_at
-from solver.roster import Penalties, Placement, Roster, RosterGroup, Status
+from solver.model.variables import Variables
+from solver.precompute import Facts, interval_at
+from solver.roster import Appointment, Missed, Penalties, Placement, Roster, RosterGroup, Status
 
 __all__ = ["roster_from_solution", "rounded_bound"]
 
@@ -35,15 +36,13 @@ def roster_from_solution(
             continue
         group_id = next(g for g, x in v.groups_of(client.id) if solver.boolean_value(x))
         therapist = next(t for t, y in v.therapists_of(client.id) if solver.boolean_value(y))
-        minutes = facts.clients[client.id].session_minutes
-        sessions = v.sessions(client.id)
-        starts = [solver.value(s) for s in sessions.starts] if sessions is not None else []
         placements.append(
             Placement(
                 id=client.id,
                 group=group_id,
                 therapist=therapist,
-                sessions=[interval_at(s, minutes) for s in starts],
+                appointments=_appointments(v, solver, client.id),
+                missed=_missed(v, facts, solver, client.id),
             )
         )
         members.setdefault(group_id, []).append(client.id)
@@ -59,8 +58,11 @@ def roster_from_solution(
     penalties = Penalties(**amounts)
     objective = penalties.total()
     bound = objective if status == "optimal" else rounded_bound(solver, objective, proved)
+    if bound == objective:
+        # A proved bound (the search's, or the bound phase's) that the roster reaches.
+        status = "optimal"
     return Roster(
-        format_version=1,
+        format_version=facts.instance.source_version,
         status=status,
         objective=objective,
         best_bound=bound,
@@ -71,6 +73,43 @@ def roster_from_solution(
         unassigned=[],
         explanation=[],
     )
+
+
+MISSED_FALLBACK = (
+    "no time was found that fits the client's free time, the provider's hours and the "
+    "open hours this week"
+)
+"""The reason a missed appointment carries until the analysis gives better ones."""
+
+
+def _appointments(v: Variables, solver: cp_model.CpSolver, client_id: str) -> list[Appointment]:
+    out = []
+    for slots in v.slots(client_id):
+        provider = next(
+            (t for t, lit in slots.providers.items() if solver.boolean_value(lit)), None
+        )
+        for i, start in enumerate(slots.starts):
+            if provider is None or not solver.boolean_value(slots.present[i]):
+                continue
+            at = interval_at(solver.value(start), slots.length)
+            out.append(
+                Appointment(
+                    kind=slots.kind, provider=provider, day=at.day, start=at.start, end=at.end
+                )
+            )
+    return out
+
+
+def _missed(v: Variables, facts: Facts, solver: cp_model.CpSolver, client_id: str) -> list[Missed]:
+    out = []
+    for kind_id, kf in facts.clients[client_id].kinds.items():
+        if kf.required:
+            continue
+        slots = v.slots_of(client_id, kind_id)
+        got = 0 if slots is None else sum(solver.boolean_value(p) for p in slots.present)
+        if got < kf.count:
+            out.append(Missed(kind=kind_id, count=kf.count - got, reasons=[MISSED_FALLBACK]))
+    return out
 
 
 def rounded_bound(

@@ -67,28 +67,54 @@ def not_preferred_therapist(v: Variables, facts: Facts, weight: int) -> list[Pen
     return out
 
 
-def extra_trip(model: cp_model.CpModel, v: Variables, facts: Facts, weight: int) -> list[Penalty]:
-    """Each individual session on a day on which the client's group does not meet."""
+def appointment_missed(v: Variables, facts: Facts, weight: int) -> list[Penalty]:
+    """Each requested appointment of a wanted kind that a placed client does not get."""
     out = []
     for client_id in v.placed_clients():
-        sessions = v.sessions(client_id)
-        if sessions is None:
-            continue
-        for day, lits in sessions.days().items():
-            session_today = sum(lits)
+        placed = v.placed(client_id)
+        assert placed is not None
+        for kind_id, kf in facts.clients[client_id].kinds.items():
+            if kf.required:
+                continue
+            slots = v.slots_of(client_id, kind_id)
+            scheduled = cp_model.LinearExpr.sum(list(slots.present) if slots else [])
+            out.append(
+                Penalty("appointment_missed", client_id, kf.count * placed - scheduled, weight)
+            )
+    return out
+
+
+def extra_trip(model: cp_model.CpModel, v: Variables, facts: Facts, weight: int) -> list[Penalty]:
+    """Each day on which a placed client has an appointment and their group does not meet."""
+    out = []
+    for client_id in v.placed_clients():
+        by_day: dict[int, list[cp_model.IntVar]] = {}
+        kinds_on: dict[int, int] = {}
+        for slots in v.slots(client_id):
+            for day, lits in slots.days().items():
+                by_day.setdefault(day, []).extend(lits)
+                kinds_on[day] = kinds_on.get(day, 0) + 1
+        for day, lits in sorted(by_day.items()):
+            if kinds_on[day] == 1:
+                # One kind: its appointments fall on different days, at most one today.
+                today: cp_model.LinearExpr = cp_model.LinearExpr.sum(lits)
+            else:
+                any_today = model.new_bool_var(f"appointment_today[{client_id},{day}]")
+                model.add_max_equality(any_today, lits)
+                today = cp_model.LinearExpr.sum([any_today])
             meeting_groups = [
                 x
                 for g, x in v.groups_of(client_id)
                 if any(lo // MINUTES_PER_DAY == day for lo, _ in facts.meetings[g])
             ]
             if not meeting_groups:
-                out.append(Penalty("extra_trip", client_id, session_today, weight, day))
+                out.append(Penalty("extra_trip", client_id, today, weight, day))
                 continue
             group_today = sum(meeting_groups)
-            # trip == session_today AND NOT group_today, exactly.
+            # trip == today AND NOT group_today, exactly.
             trip = model.new_bool_var(f"extra_trip[{client_id},{day}]")
-            model.add(trip >= session_today - group_today)
-            model.add(trip <= session_today)
+            model.add(trip >= today - group_today)
+            model.add(trip <= today)
             model.add(trip <= 1 - group_today)
             out.append(Penalty("extra_trip", client_id, trip, weight, day))
     return out
@@ -149,34 +175,52 @@ def therapist_change(v: Variables, facts: Facts, previous: Roster, weight: int) 
     return out
 
 
+def provider_change(v: Variables, facts: Facts, previous: Roster, weight: int) -> list[Penalty]:
+    """Rerun: each client and specialist kind with appointments of the kind in both rosters
+    whose previous provider (that of the first previous appointment of the kind) is still in
+    the instance and is not the provider now."""
+    out = []
+    for p in previous.clients:
+        for slots in v.slots(p.id):
+            before = p.of_kind(slots.kind)
+            if slots.by_primary or not before:
+                continue
+            provider = before[0].provider
+            if not facts.instance.has_therapist(provider):
+                continue
+            has_now = slots.present[0]
+            same = slots.providers.get(provider)
+            out.append(Penalty("provider_change", p.id, _changed(has_now, same), weight))
+    return out
+
+
 def session_moved(
     model: cp_model.CpModel, v: Variables, facts: Facts, previous: Roster, weight: int
 ) -> list[Penalty]:
-    """Rerun: each session whose (day, start) is not among the client's previous ones."""
+    """Rerun: each appointment whose (kind, day, start) is not among the client's previous
+    appointments."""
     out = []
     for p in previous.clients:
         placed = v.placed(p.id)
         if placed is None:
             continue
-        count = facts.clients[p.id].client.individual_sessions
-        sessions = v.sessions(p.id)
-        if count == 0 or sessions is None:  # None: no sessions, or never placed
-            continue
-        before = {s.day_index * MINUTES_PER_DAY + s.start_minute for s in p.sessions}
-        kept = []
-        for i, start_var in enumerate(sessions.starts):
-            for start in sorted(before & set(sessions.domain)):
-                day_lit = sessions.on_day[i].get(start // MINUTES_PER_DAY)
-                if day_lit is None:
-                    continue
-                # kept == (placed and session i at this start), exactly; placed is
-                # implied by the session's day literal.
-                at = model.new_bool_var(f"kept[{p.id},{i},{start}]")
-                model.add(start_var == start).only_enforce_if(at)
-                model.add_implication(at, day_lit)
-                model.add(start_var != start).only_enforce_if([day_lit, ~at])
-                kept.append(at)
-        out.append(Penalty("session_moved", p.id, count * placed - sum(kept), weight))
+        for slots in v.slots(p.id):
+            before = {a.day_index * MINUTES_PER_DAY + a.start_minute for a in p.of_kind(slots.kind)}
+            kept = []
+            for i, start_var in enumerate(slots.starts):
+                for start in sorted(before & set(slots.domain)):
+                    day_lit = slots.on_day[i].get(start // MINUTES_PER_DAY)
+                    if day_lit is None:
+                        continue
+                    # kept == (slot i scheduled at this start), exactly; the slot is
+                    # scheduled exactly when one of its day literals holds.
+                    at = model.new_bool_var(f"kept[{p.id},{slots.kind},{i},{start}]")
+                    model.add(start_var == start).only_enforce_if(at)
+                    model.add_implication(at, day_lit)
+                    model.add(start_var != start).only_enforce_if([day_lit, ~at])
+                    kept.append(at)
+            count = len(slots.starts) * placed if slots.required else sum(slots.present)
+            out.append(Penalty("session_moved", p.id, count - sum(kept), weight))
     return out
 
 
@@ -200,6 +244,8 @@ def all_penalties(
     items: list[Penalty] = []
     if w.unassigned:
         items += unassigned(v, facts, w.unassigned)
+    if w.appointment_missed:
+        items += appointment_missed(v, facts, w.appointment_missed)
     if w.shift_mismatch:
         items += shift_mismatch(v, facts, w.shift_mismatch)
     if w.not_preferred_therapist:
@@ -216,6 +262,8 @@ def all_penalties(
             items += group_change(v, facts, previous, w.group_change)
         if w.therapist_change:
             items += therapist_change(v, facts, previous, w.therapist_change)
+        if w.provider_change:
+            items += provider_change(v, facts, previous, w.provider_change)
         if w.session_moved:
             items += session_moved(model, v, facts, previous, w.session_moved)
         if w.facilitator_change:

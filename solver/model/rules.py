@@ -1,4 +1,4 @@
-"""The hard rules R1-R11 of docs/format.md, one function each, named after the rule.
+"""The hard rules R1-R12 of docs/format.md, one function each, named after the rule.
 
 Each function adds its rule's constraints to the model. In *explain* mode every
 constraint of a rule is enforced by one literal of that rule (and every pin by
@@ -8,12 +8,13 @@ that conflict (see :mod:`solver.model.conflicts`).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
-from solver.model.variables import Variables
+from solver.model.variables import KindSlots, Variables
 from solver.options import Deadline
 from solver.precompute import Facts, spans_overlap
 
@@ -57,32 +58,59 @@ def r2_client_time(
     *,
     deadline: Deadline | None = None,
 ) -> None:
-    """R2: busy hours are decided in precomputation, and sessions fall on different
-    days by construction (see ClientSessions); here a session never overlaps a
-    meeting of the client's group. ``deadline`` is checked per client (this rule takes
-    seconds on a regional week; see :func:`solver.model.build_model`)."""
+    """R2: busy hours are decided in precomputation, and appointments of one kind fall on
+    different days by construction (see KindSlots); here an appointment never overlaps a
+    meeting of the client's group (unless the group is a pull-out one), nor another
+    appointment of the client. ``deadline`` is checked per client (this rule takes seconds
+    on a regional week; see :func:`solver.model.build_model`)."""
     for client_id in v.placed_clients():
         if deadline is not None:
             deadline.check()
-        sessions = v.sessions(client_id)
-        if sessions is None:
-            continue
-        for group_id, x in v.groups_of(client_id):
-            meetings = facts.meetings[group_id]
-            allowed = [
-                start
-                for start in sessions.domain
-                if not any(spans_overlap((start, start + sessions.length), m) for m in meetings)
-            ]
-            if len(allowed) == len(sessions.domain):
-                continue
-            if not allowed:
-                model.add_bool_or([~x]).only_enforce_if(enforce)
-                continue
-            for start in sessions.starts:
-                model.add_linear_expression_in_domain(
-                    start, cp_model.Domain.from_values(allowed)
-                ).only_enforce_if([x, *enforce])
+        all_slots = v.slots(client_id)
+        for slots in all_slots:
+            for group_id, x in v.groups_of(client_id):
+                if facts.instance.group(group_id).pull_out:
+                    continue
+                _clear_of_meetings(model, slots, facts.meetings[group_id], x, enforce)
+        if len(all_slots) > 1:
+            intervals = []
+            for slots in all_slots:
+                for i, start in enumerate(slots.starts):
+                    name = f"own[{client_id},{slots.kind},{i}]"
+                    present = slots.present[i]
+                    for e in enforce:  # explain mode: the rule's literal switches it off
+                        present = _both(model, present, e, name)
+                    intervals.append(
+                        model.new_optional_fixed_size_interval_var(
+                            start, slots.length, present, name
+                        )
+                    )
+            model.add_no_overlap(intervals)
+
+
+def _clear_of_meetings(
+    model: cp_model.CpModel,
+    slots: KindSlots,
+    meetings: list[tuple[int, int]],
+    x: cp_model.IntVar,
+    enforce: Enforce,
+) -> None:
+    allowed = [
+        start
+        for start in slots.domain
+        if not any(spans_overlap((start, start + slots.length), m) for m in meetings)
+    ]
+    if len(allowed) == len(slots.domain):
+        return
+    if not allowed:
+        # In this group the client can have none of these appointments.
+        model.add_bool_or([~x, ~slots.present[0]]).only_enforce_if(enforce)
+        return
+    for i, start in enumerate(slots.starts):
+        when = [x] if slots.required else [x, slots.present[i]]
+        model.add_linear_expression_in_domain(
+            start, cp_model.Domain.from_values(allowed)
+        ).only_enforce_if([*when, *enforce])
 
 
 def r3_group_size(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: Enforce) -> None:
@@ -131,22 +159,27 @@ def r5_primary_therapist(
             )
 
 
-def r6_individual_sessions(model: cp_model.CpModel, v: Variables, facts: Facts) -> None:
-    """R6: exactly individual_sessions sessions when placed (by construction, see
-    ClientSessions), each at a start the primary therapist can offer (their length,
-    grid, open hours and availability are decided in precomputation)."""
+def r6_appointments(model: cp_model.CpModel, v: Variables, facts: Facts) -> None:
+    """R6: a required kind's appointments are all scheduled when placed, a wanted kind's
+    at most as many as requested (by construction, see KindSlots), each at a start its
+    provider can offer (length, grid, open hours, family hours and availability are
+    decided in precomputation)."""
     for client_id in v.placed_clients():
-        sessions = v.sessions(client_id)
-        if sessions is None:
-            continue
         cf = facts.clients[client_id]
-        for therapist_id, y in v.therapists_of(client_id):
-            offered = cf.starts[therapist_id]
-            if len(offered) == len(sessions.domain):
-                continue
-            domain = cp_model.Domain.from_values(offered)
-            for start in sessions.starts:
-                model.add_linear_expression_in_domain(start, domain).only_enforce_if(y)
+        for slots in v.slots(client_id):
+            offered_by = cf.kinds[slots.kind].starts
+            for provider, lit in slots.providers.items():
+                offered = offered_by[provider]
+                if len(offered) == len(slots.domain):
+                    continue
+                domain = cp_model.Domain.from_values(offered)
+                for i, start in enumerate(slots.starts):
+                    when = [lit] if slots.required else [lit, slots.present[i]]
+                    model.add_linear_expression_in_domain(start, domain).only_enforce_if(when)
+
+
+# The v1 name of the rule.
+r6_individual_sessions = r6_appointments
 
 
 def r7_no_double_booking(
@@ -178,17 +211,15 @@ def r7_no_double_booking(
                 present = presence(f, name)
                 interval = model.new_optional_fixed_size_interval_var(lo, hi - lo, present, name)
                 items.append((hi - lo, f, interval))
-        for client_id, y in v.caseload_of(therapist.id):
-            sessions = v.sessions(client_id)
-            if sessions is None:
-                continue
-            for i, start in enumerate(sessions.starts):
-                name = f"session[{client_id},{therapist.id},{i}]"
-                present = presence(y, name)
+        for slots, lit in v.provided_by(therapist.id):
+            for i, start in enumerate(slots.starts):
+                name = f"{slots.kind}[{slots.client},{therapist.id},{i}]"
+                held = lit if slots.required else _both(model, lit, slots.present[i], name)
+                present = presence(held, name)
                 interval = model.new_optional_fixed_size_interval_var(
-                    start, sessions.length, present, name
+                    start, slots.length, present, name
                 )
-                items.append((sessions.length, y, interval))
+                items.append((slots.length, held, interval))
         led = v.groups_facilitated_by(therapist.id)
         for clique in _simultaneous(facts, [g for g, _ in led]):
             # Redundant with the no-overlap, for the LP: one group at a time.
@@ -199,6 +230,16 @@ def r7_no_double_booking(
         available = sum(hi - lo for lo, hi in facts.availability[therapist.id])
         if not enforce and sum(length for length, _, _ in items) > available:
             model.add(sum(length * lit for length, lit, _ in items) <= available)
+
+
+def _both(
+    model: cp_model.CpModel, a: cp_model.IntVar, b: cp_model.IntVar, name: str
+) -> cp_model.IntVar:
+    """A literal equal to ``a and b``."""
+    both = model.new_bool_var(f"both[{name}]")
+    model.add_bool_and([a, b]).only_enforce_if(both)
+    model.add_bool_or([~a, ~b, both])
+    return both
 
 
 def r8_rooms(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: Enforce) -> None:
@@ -243,23 +284,77 @@ def r9_keep_apart(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: 
                 model.add(xa + xb <= 1).only_enforce_if(enforce)
 
 
-def r10_weekly_hours(facts: Facts) -> None:
-    """R10: decided entirely in precomputation: a client may only join groups whose
-    meetings plus the client's individual sessions reach the weekly minimum. This
-    adds no constraint; it checks that precomputation kept no group that falls short.
+def r10_weekly_hours(model: cp_model.CpModel, v: Variables, facts: Facts, enforce: Enforce) -> None:
+    """R10: a placed client's counted hours reach their level's minimum.
+
+    Precomputation keeps only groups whose meetings plus every counted appointment could
+    reach it. Most groups reach it whatever happens (meetings alone, or with the required
+    appointments, which never overlap the meetings of a group that is not a pull-out one);
+    for the others the counted minutes of the scheduled appointments are added up here,
+    less their overlap with the meetings of a pull-out group.
 
     Raises:
-        ValueError: precomputation let a client into a group below the minimum (a bug).
+        ValueError: precomputation let a client into a group that can never reach the
+            minimum (a bug).
     """
-    for cf in facts.clients.values():
+    for client_id, cf in facts.clients.items():
         need = facts.instance.min_weekly_minutes(cf.client)
-        individual = cf.client.individual_sessions * cf.session_minutes
+        counted = [s for s in v.slots(client_id) if s.counted]
+        most = sum(kf.count * kf.minutes for kf in cf.kinds.values() if kf.kind.counts_toward_hours)
+        sure = sum(s.length * len(s.starts) for s in counted if s.required)
         for group_id in cf.groups:
-            if facts.instance.group(group_id).weekly_minutes + individual < need:
+            group = facts.instance.group(group_id)
+            weekly = group.weekly_minutes
+            if weekly + most < need:
                 raise ValueError(
-                    f"R10: {cf.client.id} may join {group_id}, whose weekly minutes "
+                    f"R10: {client_id} may join {group_id}, whose weekly minutes "
                     f"fall short of the client's minimum (precomputation error)"
                 )
+            x = v.assign(client_id, group_id)
+            if x is None or weekly >= need or (not group.pull_out and weekly + sure >= need):
+                continue
+            terms = []
+            for slots in counted:
+                for i, start in enumerate(slots.starts):
+                    got = model.new_int_var(
+                        0, slots.length, f"counted[{client_id},{slots.kind},{i},{group_id}]"
+                    )
+                    model.add(got <= slots.length * slots.present[i])
+                    if group.pull_out:
+                        table = [
+                            (s, _overlap(s, slots.length, facts.meetings[group_id]))
+                            for s in slots.domain
+                        ]
+                        overlap = model.new_int_var(
+                            0, slots.length, f"overlap[{client_id},{slots.kind},{i},{group_id}]"
+                        )
+                        model.add_allowed_assignments([start, overlap], table)
+                        model.add(got <= slots.length - overlap)
+                    terms.append(got)
+            model.add(weekly + sum(terms) >= math.ceil(need)).only_enforce_if([x, *enforce])
+
+
+def _overlap(start: int, length: int, meetings: list[tuple[int, int]]) -> int:
+    return sum(max(0, min(start + length, hi) - max(start, lo)) for lo, hi in meetings)
+
+
+def r12_specialist_providers(model: cp_model.CpModel, v: Variables, facts: Facts) -> None:
+    """R12: all of a client's appointments of one specialist kind are with one therapist
+    who holds the kind's specialties and is not avoided. The candidates are decided in
+    precomputation, and one provider literal per client and kind is chosen exactly when
+    an appointment of the kind is scheduled (see KindSlots): this adds no constraint; it
+    checks that every specialist literal belongs to a candidate.
+
+    Raises:
+        ValueError: a provider literal for a therapist precomputation ruled out (a bug).
+    """
+    for client_id, cf in facts.clients.items():
+        for slots in v.slots(client_id):
+            if slots.by_primary:
+                continue
+            for provider in slots.providers:
+                if provider not in cf.kinds[slots.kind].starts:
+                    raise ValueError(f"R12: {provider} may not see {client_id} for {slots.kind}")
 
 
 def r11_pins(

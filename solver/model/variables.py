@@ -14,36 +14,49 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from solver.instance import MINUTES_PER_DAY
-from solver.precompute import ClientFacts, Facts, span
-from solver.roster import Roster
+from solver.precompute import ClientFacts, Facts, KindFacts, span
+from solver.roster import Appointment, Roster
 
 
 @dataclass(frozen=True)
-class ClientSessions:
-    """The individual sessions of one client, with whichever therapist is primary.
+class KindSlots:
+    """The appointments of one kind of one client, with whichever provider.
 
-    Session ``i`` starts at ``starts[i]`` (week minutes); ``on_day[i][d]`` is 1
-    exactly when the client is placed and session ``i`` is on day ``d``. Sessions
-    are numbered in day order (day of ``i`` < day of ``i + 1``), which says that
-    they fall on different days and removes their interchangeability. A session
-    with therapist ``t`` is the optional interval ``[starts[i], + length)``
-    present when ``t`` is the primary therapist; its start then lies in that
-    therapist's ``facts.clients[client].starts[t]``.
+    Slot ``i`` starts at ``starts[i]`` (week minutes) and is scheduled exactly when
+    ``present[i]`` holds (for a required kind that is the client's ``placed`` literal;
+    for a wanted kind the present slots come first). ``on_day[i][d]`` is 1 exactly when
+    slot ``i`` is scheduled on day ``d``. Scheduled slots are numbered in day order (day
+    of ``i`` < day of ``i + 1``), which says that appointments of a kind fall on different
+    days and removes their interchangeability. ``providers`` maps each possible provider
+    to the literal that chooses them: the client's primary-therapist literal for a
+    primary kind, a specialist literal of its own for a specialist kind (R12: one provider
+    per client and kind). With provider ``t`` the slot's start lies in ``t``'s
+    ``facts.clients[client].kinds[kind].starts[t]``.
     """
 
     client: str
+    kind: str
+    required: bool
+    by_primary: bool
+    counted: bool
     length: int
     domain: tuple[int, ...]
     starts: tuple[cp_model.IntVar, ...]
     on_day: tuple[dict[int, cp_model.IntVar], ...]
+    present: tuple[cp_model.IntVar, ...]
+    providers: dict[str, cp_model.IntVar]
 
     def days(self) -> dict[int, list[cp_model.IntVar]]:
-        """Day -> the literals of the sessions that may fall on it."""
+        """Day -> the literals of the slots that may fall on it."""
         out: dict[int, list[cp_model.IntVar]] = defaultdict(list)
         for by_day in self.on_day:
             for day, lit in by_day.items():
                 out[day].append(lit)
         return dict(sorted(out.items()))
+
+
+# The v1 name of the one-kind case.
+ClientSessions = KindSlots
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,7 @@ class Variables:
         self._facilitates: dict[tuple[str, str], cp_model.IntVar] = {}
         self._primary: dict[tuple[str, str], cp_model.IntVar] = {}
         self._placed: dict[str, cp_model.IntVar] = {}
-        self._sessions: dict[str, ClientSessions] = {}
+        self._slots: dict[str, list[KindSlots]] = {}
 
         for client_id, cf in facts.clients.items():
             if not cf.placeable:
@@ -91,9 +104,14 @@ class Variables:
                 self._primary[client_id, therapist_id] = model.new_bool_var(
                     f"primary[{client_id},{therapist_id}]"
                 )
-            sessions = _client_sessions(model, cf.client.id, cf, self._placed[client_id])
-            if sessions is not None:
-                self._sessions[client_id] = sessions
+            primary = {t: self._primary[client_id, t] for t in cf.therapists}
+            slots = [
+                slot
+                for kf in cf.kinds.values()
+                if (slot := _kind_slots(model, cf, kf, self._placed[client_id], primary))
+            ]
+            if slots:
+                self._slots[client_id] = slots
         self._groups_of: dict[str, list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
         self._members_of: dict[str, list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
         for (c, g), v in self._assign.items():
@@ -104,6 +122,11 @@ class Variables:
         for (c, t), v in self._primary.items():
             self._therapists_of[c].append((t, v))
             self._caseload_of[t].append((c, v))
+        self._provided_by: dict[str, list[tuple[KindSlots, cp_model.IntVar]]] = defaultdict(list)
+        for client_slots in self._slots.values():
+            for kind_slots in client_slots:
+                for provider, lit in kind_slots.providers.items():
+                    self._provided_by[provider].append((kind_slots, lit))
         used_groups = {g for _, g in self._assign}
         for group_id, therapists in facts.facilitators.items():
             if group_id not in used_groups or not therapists:
@@ -178,9 +201,19 @@ class Variables:
         """(client id, variable) for each client the therapist may take on."""
         return self._caseload_of.get(therapist_id, [])
 
-    def sessions(self, client_id: str) -> ClientSessions | None:
-        """The client's sessions; None when the client has none (or is never placed)."""
-        return self._sessions.get(client_id)
+    def slots(self, client_id: str) -> list[KindSlots]:
+        """The client's appointment slots, one entry per kind they ask for (in the
+        program's kind order); empty when they ask for none or are never placed."""
+        return self._slots.get(client_id, [])
+
+    def provided_by(self, therapist_id: str) -> list[tuple[KindSlots, cp_model.IntVar]]:
+        """(slots, literal choosing the therapist as their provider) for every client's
+        appointment kind the therapist may provide, in client order."""
+        return self._provided_by.get(therapist_id, [])
+
+    def slots_of(self, client_id: str, kind: str) -> KindSlots | None:
+        """The client's slots of one kind; None when they ask for none of it."""
+        return next((s for s in self.slots(client_id) if s.kind == kind), None)
 
     # --- a roster on the variables --------------------------------------------
     def hint(self, roster: Roster) -> None:
@@ -223,7 +256,8 @@ class Variables:
                 yield RosterValue(
                     y, int(p.therapist == therapist_id), f"{client_id} with {p.therapist}"
                 )
-            yield from self._session_values(client_id, sorted(span(s)[0] for s in p.sessions))
+            for slots in self.slots(client_id):
+                yield from self._slot_values(slots, p.of_kind(slots.kind))
         facilitator = {g.id: g.facilitator for g in roster.groups}
         for group_id in self._groups:
             yield RosterValue(
@@ -232,53 +266,105 @@ class Variables:
             for therapist_id, f in self.facilitators_of(group_id):
                 yield RosterValue(f, int(facilitator.get(group_id) == therapist_id), group_id)
 
-    def _session_values(self, client_id: str, starts: list[int]) -> Iterator[RosterValue]:
-        sessions = self.sessions(client_id)
-        start_vars = sessions.starts if sessions is not None else ()
-        if len(starts) != len(start_vars):
-            yield RosterValue(None, 1, f"{client_id} with {len(starts)} session(s)")
-        if sessions is None:
-            return
-        for i, start_var in enumerate(sessions.starts):
-            held = starts[i] if i < len(starts) else None
-            if held is not None:
-                hintable = held in sessions.domain
-                yield RosterValue(start_var, held, f"{client_id}'s session {i + 1}", hintable)
-            for day, lit in sessions.on_day[i].items():
-                on_day = held is not None and held // MINUTES_PER_DAY == day
-                yield RosterValue(lit, int(on_day), f"{client_id}'s session {i + 1} day")
+    def _slot_values(self, slots: KindSlots, held: list[Appointment]) -> Iterator[RosterValue]:
+        client_id, kind = slots.client, slots.kind
+        starts = sorted(span(a)[0] for a in held)
+        if len(starts) > len(slots.starts) or (slots.required and len(starts) < len(slots.starts)):
+            yield RosterValue(None, 1, f"{client_id} with {len(starts)} {kind} appointment(s)")
+        providers = {a.provider for a in held}
+        for provider, lit in slots.providers.items():
+            if not slots.by_primary:  # a primary kind's literals are the primary's, given above
+                yield RosterValue(lit, int(provider in providers), f"{client_id}'s {kind} provider")
+        for provider in providers - set(slots.providers):
+            yield RosterValue(None, 1, f"{client_id}'s {kind} with {provider}")
+        for i, start_var in enumerate(slots.starts):
+            at = starts[i] if i < len(starts) else None
+            if not slots.required:
+                yield RosterValue(
+                    slots.present[i], int(at is not None), f"{client_id}'s {kind} {i + 1}"
+                )
+            if at is not None:
+                hintable = at in slots.domain
+                yield RosterValue(start_var, at, f"{client_id}'s {kind} {i + 1}", hintable)
+            for day, lit in slots.on_day[i].items():
+                on_day = at is not None and at // MINUTES_PER_DAY == day
+                yield RosterValue(lit, int(on_day), f"{client_id}'s {kind} {i + 1} day")
 
 
-def _client_sessions(
-    model: cp_model.CpModel, client_id: str, cf: ClientFacts, placed: cp_model.IntVar
-) -> ClientSessions | None:
-    count = cf.client.individual_sessions
-    if count == 0 or not cf.starts:
+def _kind_slots(
+    model: cp_model.CpModel,
+    cf: ClientFacts,
+    kf: KindFacts,
+    placed: cp_model.IntVar,
+    primary: dict[str, cp_model.IntVar],
+) -> KindSlots | None:
+    """The slots of one kind (see :class:`KindSlots`); None when no provider can offer one
+    (a wanted kind that is then always missed; a required one keeps the client unplaced)."""
+    client_id, kind, count = cf.client.id, kf.kind.id, kf.count
+    if not kf.starts:
         return None
-    domain = sorted({s for starts in cf.starts.values() for s in starts})
+    if kf.primary:
+        providers = {t: primary[t] for t in kf.starts if t in primary}
+    else:
+        providers = {t: model.new_bool_var(f"provider[{client_id},{kind},{t}]") for t in kf.starts}
+    if not providers:
+        return None
+    domain = sorted({s for starts in kf.starts.values() for s in starts})
     days = sorted({s // MINUTES_PER_DAY for s in domain})
-    starts = []
-    on_day = []
+    required = kf.required
+    if required:
+        present = [placed] * count
+    else:
+        present = [model.new_bool_var(f"present[{client_id},{kind},{i}]") for i in range(count)]
+        model.add_implication(present[0], placed)
+        for i in range(count - 1):
+            model.add_implication(present[i + 1], present[i])
+    if not kf.primary:
+        # R12: one provider, chosen exactly when the client has an appointment of the kind.
+        model.add(sum(providers.values()) == present[0])
+    elif not required:
+        model.add(sum(providers.values()) >= present[0])
+    for t, lit in providers.items():
+        # A provider with fewer days than slots cannot hold the later ones.
+        offered = len({s // MINUTES_PER_DAY for s in kf.starts[t]})
+        if offered < count:
+            model.add_implication(present[offered], ~lit)
+    starts, on_day = [], []
     for i in range(count):
-        # Session i has i sessions on earlier days and count - 1 - i on later ones.
-        usable = days[i : len(days) - (count - 1 - i)]
+        # Slot i has i slots on earlier days and, when required, count - 1 - i on later ones.
+        usable = days[i : len(days) - (count - 1 - i)] if required else days[i:]
         values = [s for s in domain if s // MINUTES_PER_DAY in usable]
+        if not values:
+            model.add(present[i] == 0)
+            values = domain
+            usable = days
+        name = "session" if kind == "individual" else kind
         start = model.new_int_var_from_domain(
-            cp_model.Domain.from_values(values), f"session_start[{client_id},{i}]"
+            cp_model.Domain.from_values(values), f"{name}_start[{client_id},{i}]"
         )
-        by_day = {d: model.new_bool_var(f"session_day[{client_id},{i},{d}]") for d in usable}
-        model.add(sum(by_day.values()) == placed)
+        by_day = {d: model.new_bool_var(f"{name}_day[{client_id},{i},{d}]") for d in usable}
+        model.add(sum(by_day.values()) == present[i])
         for d, lit in by_day.items():
             lo = d * MINUTES_PER_DAY
             model.add_linear_constraint(start, lo, lo + MINUTES_PER_DAY - 1).only_enforce_if(lit)
         starts.append(start)
         on_day.append(by_day)
     for i in range(count - 1):
-        # Later sessions on later days (only binding when placed; otherwise all days are 0).
+        # Later slots on later days (only binding when the later one is scheduled).
         model.add(
             sum(d * lit for d, lit in on_day[i + 1].items())
-            >= sum(d * lit for d, lit in on_day[i].items()) + placed
+            >= sum(d * lit for d, lit in on_day[i].items()) + present[i + 1]
         )
-    return ClientSessions(
-        client_id, cf.session_minutes, tuple(domain), tuple(starts), tuple(on_day)
+    return KindSlots(
+        client_id,
+        kind,
+        required,
+        kf.primary,
+        kf.kind.counts_toward_hours,
+        kf.minutes,
+        tuple(domain),
+        tuple(starts),
+        tuple(on_day),
+        tuple(present),
+        providers,
     )

@@ -10,8 +10,9 @@ The procedure, in the order a manager works:
    (qualified, available, under ``max_groups``, not double booked); of those, the one who could
    lead the fewest other closed groups takes it, so scarce skills stay free.
 3. The primary therapist is the client's pinned one, else a preferred one, else the least loaded
-   qualified therapist with caseload room and free time: the client's sessions go, one a day, in the
-   first fitting slot on the ``slot_minutes`` grid, group days first (no extra trip).
+   qualified therapist with caseload room and free time: the client's appointments go, required
+   kinds first, one of a kind a day, in the first fitting slot on the ``slot_minutes`` grid, group
+   days first (no extra trip); a specialist kind goes to the qualified provider who fits the most.
 4. Groups that end below ``group_min_size`` are dissolved; their clients then get a second chance
    in the groups that run, and otherwise stay unassigned with a reason.
 
@@ -27,14 +28,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from solver.instance import DAYS, Client, Group, Instance, Therapist
+from solver.instance import DAYS, AppointmentKind, Client, Group, Instance, Therapist
 from solver.options import Deadline, Progress, SolveOptions, SolveResult, SolveStats
 from solver.roster import Roster
 from solver.search.greedy_outcome import (
+    Booking,
     GreedyOutcome,
     Placed,
     Placements,
     StageCounts,
+    counted_minutes,
     outcome,
     reason,
 )
@@ -122,6 +125,7 @@ class _Greedy:
         self.availability = {t.id: by_day(to_slots(t.availability)) for t in instance.therapists}
         self.specialties = {t.id: frozenset(t.specialties) for t in instance.therapists}
         self.busy = {c.id: by_day(to_slots(c.busy)) for c in instance.clients}
+        self.family = {c.id: by_day(to_slots(c.family_availability)) for c in instance.clients}
         self.apart: dict[str, set[str]] = {c.id: set() for c in instance.clients}
         for c in instance.clients:
             for other in c.keep_apart:
@@ -179,9 +183,14 @@ class _Greedy:
     # -- static fit ---------------------------------------------------------------------------
 
     def _eligible(self, client: Client, why: StageCounts) -> list[Group]:
-        """Groups that fit the client whatever else happens: R1 (but the facilitator), busy, R10."""
+        """Groups that fit the client whatever else happens: R1 (but the facilitator), busy, R10
+        (with every counted appointment the client asks for)."""
         needed = self.inst.min_weekly_minutes(client)
-        session_total = client.individual_sessions * self.inst.session_minutes(client)
+        most = sum(
+            self.inst.requested(client, k) * self.inst.appointment_minutes(client, k)
+            for k in self.inst.kinds
+            if k.counts_toward_hours
+        )
         if client.pinned_group is not None:
             candidates = [self.inst.group(client.pinned_group)]
         else:
@@ -192,12 +201,14 @@ class _Greedy:
             if (
                 group.population != client.population
                 or client.track not in group.tracks
+                or client.level_id not in group.level_ids
                 or (group.audience is not None and group.audience not in client.audiences)
+                or (group.site is not None and client.sites and group.site not in client.sites)
             ):
                 why.note("r1")
             elif any(hits(busy, slot) for slot in self.meetings[group.id]):
                 why.note("busy")
-            elif self.weekly_minutes[group.id] + session_total < needed:
+            elif self.weekly_minutes[group.id] + most < needed:
                 why.note("hours")
             else:
                 fitting.append(group)
@@ -263,32 +274,82 @@ class _Greedy:
             if g.id not in self.members and self._can_facilitate(therapist, g)
         )
 
-    def _sessions(
-        self, client: Client, group: Group, therapist_id: str, facilitator: str | None
-    ) -> list[Slot] | None:
-        """The first fitting session slots (one a day, group days first), or None."""
-        count = client.individual_sessions
-        if count == 0:
-            return []
-        length = self.inst.session_minutes(client)
+    def _book(
+        self,
+        client: Client,
+        group: Group,
+        kind: AppointmentKind,
+        provider: str,
+        facilitator: str | None,
+        booked: list[Booking],
+    ) -> list[Booking]:
+        """As many appointments of ``kind`` with ``provider`` as the client asks for (one a
+        day, group days first, first fitting slot), clear of ``booked``; maybe fewer."""
+        count = self.inst.requested(client, kind)
+        length = self.inst.appointment_minutes(client, kind)
         group_days = self.meeting_days[group.id]
-        free = self._free(therapist_id)
-        if therapist_id == facilitator:
+        free = self._free(provider)
+        if provider == facilitator:
             # The group it would open is not committed yet.
             free = [subtract(free[d], group_days[d]) for d in range(len(DAYS))]
         busy = self.busy[client.id]
+        family = self.family[client.id] if kind.with_family else None
         order = sorted(range(len(DAYS)), key=lambda d: (not group_days[d], d))
-        chosen: list[Slot] = []
+        chosen: list[Booking] = []
         for day in order:
-            client_free = subtract(subtract(self.open_hours[day], busy[day]), group_days[day])
-            for start, end in intersect(client_free, free[day]):
+            if len(chosen) == count:
+                break
+            mine = sorted((b.slot[1], b.slot[2]) for b in booked if b.slot[0] == day)
+            theirs = sorted(
+                (b.slot[1], b.slot[2])
+                for b in booked
+                if b.provider == provider and b.slot[0] == day
+            )
+            client_free = subtract(subtract(self.open_hours[day], busy[day]), mine)
+            if not group.pull_out:
+                client_free = subtract(client_free, group_days[day])
+            if family is not None:
+                client_free = intersect(client_free, family[day])
+            for start, end in intersect(client_free, subtract(free[day], theirs)):
                 first = -(-start // self.slot) * self.slot
                 if first + length <= end:
-                    chosen.append((day, first, first + length))
+                    chosen.append(Booking(kind.id, provider, (day, first, first + length)))
                     break
-            if len(chosen) == count:
-                return sorted(chosen)
-        return None
+        return chosen
+
+    def _appointments(
+        self, client: Client, group: Group, therapist_id: str, facilitator: str | None
+    ) -> list[Booking] | None:
+        """Every required appointment and as many wanted ones as fit, or None when a
+        required one does not fit (or the weekly hours fall short)."""
+        booked: list[Booking] = []
+        kinds = [k for k in self.inst.kinds if self.inst.requested(client, k) > 0]
+        # Required kinds first (primary before specialist), then the wanted ones.
+        kinds.sort(key=lambda k: (not k.required, k.provider != "primary"))
+        for kind in kinds:
+            count = self.inst.requested(client, kind)
+            if kind.provider == "primary":
+                got = self._book(client, group, kind, therapist_id, facilitator, booked)
+            else:
+                got = []
+                needed = frozenset(kind.provider_specialties)
+                for provider in (
+                    t.id
+                    for t in self.inst.therapists
+                    if t.id not in client.avoid_therapists and needed <= self.specialties[t.id]
+                ):
+                    trial = self._book(client, group, kind, provider, facilitator, booked)
+                    if len(trial) > len(got):
+                        got = trial
+                    if len(got) == count:
+                        break
+            if kind.required and len(got) < count:
+                return None
+            booked += got
+        counted = counted_minutes(self.inst, group, self.meeting_days[group.id], booked)
+        if counted < self.inst.min_weekly_minutes(client):
+            return None
+        return sorted(booked, key=lambda b: b.slot)
 
     def _therapist_candidates(self, client: Client) -> list[Therapist]:
         if client.pinned_therapist is not None:
@@ -325,7 +386,7 @@ class _Greedy:
             why.note("no_therapist")
         apart = self.apart[client.id]
         # Within one client's turn nothing changes, so equal meeting patterns give equal answers.
-        session_memo: dict[tuple[str, ...], tuple[str, list[Slot]] | None] = {}
+        session_memo: dict[tuple[str, ...], tuple[str, list[Booking]] | None] = {}
         for group in sorted(groups, key=group_key):
             members = self.members.get(group.id)
             facilitator: str | None = None
@@ -350,7 +411,7 @@ class _Greedy:
                 if facilitator is None:
                     why.note("facilitator")
                     continue
-            key = (str(self.meetings[group.id]), facilitator or "")
+            key = (str(self.meetings[group.id]), facilitator or "", str(group.pull_out))
             if key not in session_memo:
                 session_memo[key] = self._primary(client, group, therapists, facilitator)
             found = session_memo[key]
@@ -369,11 +430,11 @@ class _Greedy:
         group: Group,
         therapists: list[Therapist],
         facilitator: str | None,
-    ) -> tuple[str, list[Slot]] | None:
+    ) -> tuple[str, list[Booking]] | None:
         for therapist in therapists:
-            sessions = self._sessions(client, group, therapist.id, facilitator)
-            if sessions is not None:
-                return therapist.id, sessions
+            booked = self._appointments(client, group, therapist.id, facilitator)
+            if booked is not None:
+                return therapist.id, booked
         return None
 
     def _room_free(self, group: Group) -> bool:
@@ -391,7 +452,7 @@ class _Greedy:
         group: Group,
         facilitator: str | None,
         therapist_id: str,
-        sessions: list[Slot],
+        booked: list[Booking],
     ) -> None:
         if facilitator is not None:
             self.members[group.id] = []
@@ -402,15 +463,18 @@ class _Greedy:
                 self.by_room.setdefault(group.room, []).append(group.id)
         self.members[group.id].append(client.id)
         self.caseload[therapist_id] += 1
-        self._commit(therapist_id, f"c:{client.id}", sessions)
-        self.placed[client.id] = Placed(group.id, therapist_id, sessions)
+        for provider in dict.fromkeys([therapist_id, *(b.provider for b in booked)]):
+            slots = [b.slot for b in booked if b.provider == provider]
+            self._commit(provider, f"c:{client.id}", slots)
+        self.placed[client.id] = Placed(group.id, therapist_id, booked)
         self.reasons.pop(client.id, None)
 
     def _dissolve(self, group_id: str) -> None:
         for cid in self.members.pop(group_id):
             placed = self.placed.pop(cid)
             self.caseload[placed.therapist] -= 1
-            self._release(placed.therapist, f"c:{cid}")
+            for provider in {placed.therapist, *(b.provider for b in placed.appointments)}:
+                self._release(provider, f"c:{cid}")
         facilitator = self.facilitator.pop(group_id)
         self.facilitates[facilitator].remove(group_id)
         self._release(facilitator, f"g:{group_id}")

@@ -7,18 +7,29 @@ the reason a client could not be placed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from solver.instance import Client, Instance
-from solver.roster import Penalties, Placement, Roster, RosterGroup, Unassigned
-from solver.search.spans import Slot, to_interval
+from solver.instance import Client, Group, Instance
+from solver.roster import (
+    Appointment,
+    Missed,
+    Penalties,
+    Placement,
+    Roster,
+    RosterGroup,
+    Unassigned,
+)
+from solver.search.spans import Slot, Span, to_interval
 
 __all__ = [
     "GreedyOutcome",
+    "Booking",
     "Placed",
     "Placements",
     "StageCounts",
+    "counted_minutes",
     "outcome",
     "penalties",
     "reason",
@@ -34,11 +45,20 @@ class GreedyOutcome:
     failed_pins: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Booking:
+    """One appointment the greedy booked: its kind, its provider and its slot."""
+
+    kind: str
+    provider: str
+    slot: Slot
+
+
 @dataclass
 class Placed:
     group: str
     therapist: str
-    sessions: list[Slot]
+    appointments: list[Booking]
 
 
 @dataclass
@@ -73,7 +93,7 @@ def outcome(week: Placements, seconds: float, previous: Roster | None) -> Greedy
     )
     if failed:
         roster = Roster(
-            format_version=1,
+            format_version=week.instance.source_version,
             status="unknown",
             objective=None,
             best_bound=None,
@@ -91,7 +111,7 @@ def outcome(week: Placements, seconds: float, previous: Roster | None) -> Greedy
         return GreedyOutcome(roster, failed)
     paid = penalties(week, previous)
     roster = Roster(
-        format_version=1,
+        format_version=week.instance.source_version,
         status="feasible",
         objective=paid.total(),
         best_bound=None,
@@ -107,7 +127,8 @@ def outcome(week: Placements, seconds: float, previous: Roster | None) -> Greedy
                 id=c.id,
                 group=week.placed[c.id].group,
                 therapist=week.placed[c.id].therapist,
-                sessions=[to_interval(s) for s in week.placed[c.id].sessions],
+                appointments=[_appointment(b) for b in week.placed[c.id].appointments],
+                missed=_missed(week, c),
             )
             for c in week.instance.clients
             if c.id in week.placed
@@ -122,10 +143,48 @@ def outcome(week: Placements, seconds: float, previous: Roster | None) -> Greedy
     return GreedyOutcome(roster, ())
 
 
+def counted_minutes(
+    instance: Instance, group: Group, meeting_days: list[list[Span]], booked: list[Booking]
+) -> int:
+    """A client's counted weekly minutes (R10) in ``group`` with ``booked``: the meetings,
+    plus each counted appointment less its overlap with a pull-out group's meetings."""
+    total = group.weekly_minutes
+    for b in booked:
+        if not instance.kind(b.kind).counts_toward_hours:
+            continue
+        day, lo, hi = b.slot
+        meetings = meeting_days[day] if group.pull_out else []
+        total += hi - lo - sum(max(0, min(hi, e) - max(lo, s)) for s, e in meetings)
+    return total
+
+
+def _appointment(booking: Booking) -> Appointment:
+    at = to_interval(booking.slot)
+    return Appointment(
+        kind=booking.kind, provider=booking.provider, day=at.day, start=at.start, end=at.end
+    )
+
+
+MISSED_REASON = (
+    "the greedy found no slot that fits the client's free time, the provider's free hours "
+    "and the open hours"
+)
+
+
+def _missed(week: Placements, client: Client) -> list[Missed]:
+    got = Counter(b.kind for b in week.placed[client.id].appointments)
+    out = []
+    for kind in week.instance.kinds:
+        short = week.instance.requested(client, kind) - got[kind.id]
+        if not kind.required and short > 0:
+            out.append(Missed(kind=kind.id, count=short, reasons=[MISSED_REASON]))
+    return out
+
+
 def penalties(week: Placements, previous: Roster | None) -> Penalties:
     """The penalties the placements pay, each term times its weight."""
     w = week.instance.program.weights
-    unassigned = shift = not_preferred = extra_trip = 0
+    unassigned = missed = shift = not_preferred = extra_trip = 0
     for client in week.instance.clients:
         placed = week.placed.get(client.id)
         if placed is None:
@@ -137,11 +196,13 @@ def penalties(week: Placements, previous: Roster | None) -> Penalties:
         if client.preferred_therapists and placed.therapist not in client.preferred_therapists:
             not_preferred += 1
         group_days = {m.day_index for m in group.meetings}
-        extra_trip += sum(1 for day, _, _ in placed.sessions if day not in group_days)
+        extra_trip += len({b.slot[0] for b in placed.appointments} - group_days)
+        missed += sum(m.count for m in _missed(week, client))
     loads = [week.caseload[t.id] for t in week.instance.therapists if t.max_caseload > 0]
     spread = max(loads) - min(loads) if loads else 0
     return Penalties(
         unassigned=unassigned * w.unassigned,
+        appointment_missed=missed * w.appointment_missed,
         shift_mismatch=shift * w.shift_mismatch,
         not_preferred_therapist=not_preferred * w.not_preferred_therapist,
         extra_trip=extra_trip * w.extra_trip,
@@ -154,9 +215,9 @@ def penalties(week: Placements, previous: Roster | None) -> Penalties:
 def rerun_penalties(week: Placements, previous: Roster | None) -> dict[str, int]:
     """The rerun terms of docs/format.md; references the instance no longer has are ignored."""
     w = week.instance.program.weights
-    group = therapist = moved = facilitator = 0
+    group = therapist = provider = moved = facilitator = 0
     if previous is not None:
-        for before in previous.clients:
+        for before in previous.first_entries().clients:
             now = week.placed.get(before.id)
             if now is None or not week.instance.has_client(before.id):
                 continue
@@ -164,9 +225,12 @@ def rerun_penalties(week: Placements, previous: Roster | None) -> dict[str, int]
                 group += 1
             if week.instance.has_therapist(before.therapist) and before.therapist != now.therapist:
                 therapist += 1
-            starts = {(s.day_index, s.start_minute) for s in before.sessions}
-            moved += sum(1 for day, start, _ in now.sessions if (day, start) not in starts)
-        for before_group in previous.groups:
+            provider += _provider_changes(week.instance, before, now)
+            starts = {(a.kind, a.day_index, a.start_minute) for a in before.appointments}
+            moved += sum(
+                1 for b in now.appointments if (b.kind, b.slot[0], b.slot[1]) not in starts
+            )
+        for before_group in previous.first_entries().groups:
             now_facilitator = week.facilitator.get(before_group.id)
             if (
                 now_facilitator is not None
@@ -177,9 +241,22 @@ def rerun_penalties(week: Placements, previous: Roster | None) -> dict[str, int]
     return {
         "group_change": group * w.group_change,
         "therapist_change": therapist * w.therapist_change,
+        "provider_change": provider * w.provider_change,
         "session_moved": moved * w.session_moved,
         "facilitator_change": facilitator * w.facilitator_change,
     }
+
+
+def _provider_changes(instance: Instance, before: Placement, now: Placed) -> int:
+    changes = 0
+    for kind in instance.kinds:
+        if kind.provider != "specialist":
+            continue
+        previous = before.of_kind(kind.id)
+        current = [b.provider for b in now.appointments if b.kind == kind.id]
+        if previous and current and instance.has_therapist(previous[0].provider):
+            changes += previous[0].provider != current[0]
+    return changes
 
 
 def reason(instance: Instance, client: Client, why: StageCounts) -> str:

@@ -94,7 +94,14 @@ def restrict(facts: Facts, rosters: list[Roster]) -> tuple[Facts, bool]:
             cf,
             groups=groups,
             therapists=therapists,
-            starts={t: s for t, s in cf.starts.items() if t in therapists},
+            kinds={
+                k: dataclasses.replace(
+                    kf, starts={t: s for t, s in kf.starts.items() if t in therapists}
+                )
+                if kf.primary
+                else kf
+                for k, kf in cf.kinds.items()
+            },
         )
     log.info(
         "large week: %d client-therapist and %d client-group pairs, kept %d and %d; "

@@ -13,7 +13,7 @@ import pytest
 
 from solver.analysis.diff import FRAME_COLUMNS, Change, diff
 from solver.errors import InputError
-from solver.instance import WEIGHT_KEYS, parse_instance
+from solver.instance import WEIGHT_KEYS_V1, parse_instance
 from solver.roster import Roster, parse_roster
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ def roster_data(
         "status": status,
         "objective": 0,
         "best_bound": 0,
-        "penalties": dict.fromkeys(WEIGHT_KEYS, 0),
+        "penalties": dict.fromkeys(WEIGHT_KEYS_V1, 0),
         "solve_seconds": 0.1,
         "groups": [
             {"id": gid, "facilitator": facilitators.get(gid, "T9"), "clients": ids}

@@ -50,7 +50,7 @@ def _client_weeks(roster: Roster) -> dict[str, object]:
     facilitator = {g.id: g.facilitator for g in roster.groups}
     weeks: dict[str, object] = {u.id: "unassigned" for u in roster.unassigned}
     for p in roster.clients:
-        sessions = Counter((s.day, s.start) for s in p.sessions)
+        sessions = Counter((a.kind, a.day, a.start, a.provider) for a in p.appointments)
         weeks[p.id] = (p.group, facilitator[p.group], p.therapist, sessions)
     return weeks
 
@@ -65,7 +65,8 @@ def _therapist_weeks(roster: Roster) -> dict[str, object]:
         week(g.facilitator)["groups"][g.id] = frozenset(g.clients)
     for p in roster.clients:
         week(p.therapist)["caseload"].add(p.id)
-        week(p.therapist)["sessions"].update((p.id, s.day, s.start) for s in p.sessions)
+        for a in p.appointments:
+            week(a.provider)["sessions"][p.id, a.kind, a.day, a.start] += 1
     return dict(weeks)
 
 

@@ -113,7 +113,7 @@ def test_recommend_ranks_preferred_shift_first() -> None:
     options = recommend(instance, roster, "C2", k=5)
     # EV with no shift mismatch, a session on the group's day: the best place.
     assert (options[0].group, options[0].objective_change) == ("EV", -1000)
-    assert options[0].sessions[0].day == "mon"
+    assert options[0].appointments[0].day == "mon"
     assert any(o.group == "AM" and o.objective_change == -990 for o in options)
 
 

@@ -26,8 +26,25 @@ def test_both_tables_have_the_column() -> None:
     assert "wall_per_limit" in Row.__dataclass_fields__
     assert "rerun_wall_per_limit" in RerunRow.__dataclass_fields__
     row = Row(
-        *["x", "s", "normal", 40, "feasible", 1, 0.0, 100.0, 0, 0.1, 0.1, None],
-        *["1.04 ok", 10, 10, 100.0, "ok", 1],
+        name="x",
+        tier="s",
+        scenario="normal",
+        clients=40,
+        status="feasible",
+        objective=1,
+        bound=0.0,
+        gap_pct=100.0,
+        unassigned=0,
+        missed=0,
+        first_s=0.1,
+        final_s=0.1,
+        proof_s=None,
+        wall_per_limit="1.04 ok",
+        variables=10,
+        constraints=10,
+        peak_mib=100.0,
+        check="ok",
+        greedy_objective=1,
     )
     header = markdown_table([row]).splitlines()[0]
     assert "| proof_s | wall_per_limit | variables |" in header

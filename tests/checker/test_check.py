@@ -190,7 +190,7 @@ def checked_rules(instance: Doc, roster: Doc) -> CheckReport:
     """
     report = checked(instance, roster)
     fixed = copy.deepcopy(roster)
-    fixed["penalties"] = report.penalties.as_dict()
+    fixed["penalties"] = report.terms()
     fixed["objective"] = fixed["best_bound"] = report.objective
     return checked(instance, fixed)
 
@@ -213,7 +213,7 @@ def test_valid_roster_passes_with_its_objective() -> None:
     report = checked(base_instance(), base_roster())
     assert report.ok, report.lines()
     assert report.violations == []
-    assert report.penalties.as_dict() == BASE_PENALTIES
+    assert report.terms() == BASE_PENALTIES
     assert report.objective == BASE_OBJECTIVE
     assert report.lines() == [f"objective {BASE_OBJECTIVE} recomputed (roster says 2019)"]
 
@@ -722,14 +722,14 @@ def test_every_term_recomputed_by_hand() -> None:
     roster["objective"] = roster["best_bound"] = sum(expected.values())
     report = checked(instance, roster, previous_roster())
     assert report.ok, report.lines()
-    assert report.penalties.as_dict() == expected
+    assert report.terms() == expected
     assert report.objective == 2152
 
 
 def test_weights_scale_and_switch_off_terms() -> None:
     instance = base_instance()
     instance["program"]["weights"] = {"unassigned": 7, "extra_trip": 0, "shift_mismatch": 1}
-    penalties = checked(instance, base_roster()).penalties.as_dict()
+    penalties = checked(instance, base_roster()).terms()
     assert (penalties["unassigned"], penalties["extra_trip"], penalties["shift_mismatch"]) == (
         14,
         0,
@@ -740,7 +740,7 @@ def test_weights_scale_and_switch_off_terms() -> None:
 def test_rerun_terms_zero_against_itself() -> None:
     report = checked(base_instance(), base_roster(), base_roster())
     assert report.ok
-    assert report.penalties.as_dict() == BASE_PENALTIES
+    assert report.terms() == BASE_PENALTIES
 
 
 def test_rerun_terms_not_counted_without_previous() -> None:

@@ -21,7 +21,7 @@ import pytest
 
 from solver.errors import InputError
 from solver.files.export import FORMATS, export_roster, next_monday
-from solver.instance import WEIGHT_KEYS, Instance, parse_instance
+from solver.instance import WEIGHT_KEYS_V1, Instance, parse_instance
 from solver.roster import Roster, parse_roster
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -99,10 +99,7 @@ def instance_data() -> dict[str, Any]:
 
 
 def roster_data() -> dict[str, Any]:
-    penalties = dict.fromkeys(
-        WEIGHT_KEYS,
-        0,
-    )
+    penalties = dict.fromkeys(WEIGHT_KEYS_V1, 0)
     penalties.update(unassigned=1000, extra_trip=6, caseload_spread=0)
     return {
         "format_version": 1,
@@ -158,7 +155,8 @@ def roster() -> Roster:
 
 
 def expected_events(instance: Instance, roster: Roster) -> Counter[str]:
-    """Weekly events per person: meetings of their groups plus their sessions."""
+    """Weekly events per person: meetings of their groups plus their appointments (a
+    therapist: those they provide)."""
     counts: Counter[str] = Counter()
     for group in roster.groups:
         meetings = len(instance.group(group.id).meetings)
@@ -166,8 +164,9 @@ def expected_events(instance: Instance, roster: Roster) -> Counter[str]:
         for client in group.clients:
             counts[f"client-{client}"] += meetings
     for placement in roster.clients:
-        counts[f"therapist-{placement.therapist}"] += len(placement.sessions)
-        counts[f"client-{placement.id}"] += len(placement.sessions)
+        for appointment in placement.appointments:
+            counts[f"therapist-{appointment.provider}"] += 1
+        counts[f"client-{placement.id}"] += len(placement.appointments)
     return counts
 
 
@@ -456,7 +455,7 @@ def test_infeasible_roster_exports(tmp_path: Path, instance: Instance) -> None:
     for to in FORMATS:
         target = tmp_path / (f"out.{to}" if to in ("xlsx", "html", "png") else to)
         if to == "ics":  # no calendars to write (see test_export_folder.py)
-            with pytest.raises(InputError, match="no meetings or sessions"):
+            with pytest.raises(InputError, match="no meetings or appointments"):
                 export_roster(instance, roster, to, target, week_start=MONDAY)
             continue
         assert export_roster(instance, roster, to, target)
@@ -712,14 +711,15 @@ def test_week_start_dates_html_and_png(tmp_path: Path, instance: Instance, roste
 
 
 def test_colours_have_contrast() -> None:
-    from solver.files.grid import INK, PALETTE, SESSION_COLOUR
+    from solver.files.grid import INK, KIND_COLOURS, PALETTE, SESSION_COLOUR
 
     def luminance(colour: str) -> float:
         channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
         r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
-    for fill in (*PALETTE, SESSION_COLOUR):
+    for fill in (*PALETTE, SESSION_COLOUR, *KIND_COLOURS):
         ratio = (luminance(fill) + 0.05) / (luminance(INK) + 0.05)
         assert ratio >= 7, (fill, ratio)  # WCAG AAA for the text in every box
     assert len(set(PALETTE)) == len(PALETTE) >= 10
+    assert len(set(KIND_COLOURS)) == len(KIND_COLOURS) >= 5 and KIND_COLOURS[0] == SESSION_COLOUR

@@ -18,7 +18,7 @@ from solver.cli import main
 from solver.errors import InputError
 from solver.files.export import export_roster
 from solver.files.outputs import MANIFEST
-from solver.instance import WEIGHT_KEYS, Instance, parse_instance
+from solver.instance import WEIGHT_KEYS_V1, Instance, parse_instance
 from solver.roster import Roster, parse_roster
 
 MONDAY = dt.date(2025, 3, 3)
@@ -171,7 +171,7 @@ def test_an_ics_export_of_a_roster_without_appointments_is_refused(tmp_path: Pat
             "status": "unknown",
             "objective": None,
             "best_bound": None,
-            "penalties": dict.fromkeys(WEIGHT_KEYS, 0),
+            "penalties": dict.fromkeys(WEIGHT_KEYS_V1, 0),
             "solve_seconds": 1.0,
             "groups": [],
             "clients": [],
@@ -179,6 +179,6 @@ def test_an_ics_export_of_a_roster_without_appointments_is_refused(tmp_path: Pat
             "explanation": ["the time limit ran out"],
         }
     )
-    with pytest.raises(InputError, match="no meetings or sessions"):
+    with pytest.raises(InputError, match="no meetings or appointments"):
         export_roster(instance, roster, "ics", tmp_path / "calendars")
     assert not (tmp_path / "calendars").exists()

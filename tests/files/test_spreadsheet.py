@@ -19,7 +19,7 @@ import pytest
 
 from solver.errors import InputError
 from solver.files.cells import format_intervals, parse_intervals
-from solver.files.columns import COLUMNS, PROGRAM_KEYS
+from solver.files.columns import COLUMNS, PROGRAM_KEYS, kind_columns, sheet_columns
 from solver.files.workbook_read import read_workbook
 from solver.files.workbook_write import write_workbook
 from solver.instance import Instance, load_instance, parse_instance
@@ -41,17 +41,31 @@ def iv(day: str, start: str, end: str) -> dict[str, str]:
 
 
 def small_data() -> dict[str, Any]:
-    """An instance that sets every column to something other than its default."""
+    """An instance of format version 2 that sets every column to something other than its
+    default."""
     return {
-        "format_version": 1,
+        "format_version": 2,
         "program": {
             "name": "Clinic Nord",
             "group_max_size": 10,
             "group_min_size": 2,
             "slot_minutes": 30,
-            "individual_session_minutes": 50,
             "open_hours": [iv("mon", "08:00", "20:00"), iv("sat", "09:00", "13:00")],
-            "min_weekly_hours": {"adult": 7.5, "adolescent": 6},
+            "levels": [
+                {"id": "iop", "min_weekly_hours": {"adult": 7.5, "adolescent": 6}},
+                {"id": "php", "name": "Day", "min_weekly_hours": {"adult": 20}},
+            ],
+            "appointment_kinds": [
+                {"id": "individual", "minutes": 50, "required": True, "per_week": 1},
+                {"id": "family", "name": "Family therapy", "with_family": True},
+                {
+                    "id": "psychiatry",
+                    "minutes": 30,
+                    "provider": "specialist",
+                    "provider_specialties": ["prescriber"],
+                    "counts_toward_hours": False,
+                },
+            ],
             "weights": {"unassigned": 900, "open_group": 3, "extra_trip": 0},
         },
         "groups": [
@@ -61,11 +75,14 @@ def small_data() -> dict[str, Any]:
                 "shift": "morning",
                 "meetings": [iv("mon", "09:00", "12:00"), iv("wed", "09:00", "12:00")],
                 "population": "adult",
+                "levels": ["iop", "php"],
                 "tracks": ["substance_use", "dual_diagnosis"],
                 "audience": "veterans",
                 "facilitator_specialties": ["lcdc", "veterans"],
                 "max_size": 9,
                 "room": "101",
+                "site": "North",
+                "pull_out": True,
             },
             {
                 "id": "7",
@@ -85,20 +102,23 @@ def small_data() -> dict[str, Any]:
                 "max_caseload": 8,
                 "max_groups": 1,
             },
-            {"id": "T2", "availability": []},
+            {"id": "T2", "specialties": ["prescriber"], "availability": []},
             {"id": "T3", "availability": [iv(d, "17:00", "21:30") for d in ("mon", "wed")]},
         ],
         "clients": [
             {
                 "id": "C1",
                 "population": "adult",
+                "level": "php",
                 "track": "substance_use",
                 "audiences": ["veterans"],
+                "sites": ["North", "South"],
                 "needs": ["lcdc"],
                 "busy": [iv("tue", "07:00", "19:00"), iv("thu", "07:00", "19:00")],
+                "family_availability": [iv("wed", "17:00", "19:00")],
                 "shift_preference": "morning",
-                "individual_sessions": 2,
-                "session_minutes": 45,
+                "appointments": {"individual": 2, "family": 1, "psychiatry": 0},
+                "appointment_minutes": {"individual": 45, "psychiatry": 20},
                 "preferred_therapists": ["T1", "T3"],
                 "avoid_therapists": ["T2"],
                 "keep_apart": ["C2"],
@@ -111,7 +131,7 @@ def small_data() -> dict[str, Any]:
                 "id": "C3",
                 "population": "adolescent",
                 "track": "mental_health",
-                "individual_sessions": 0,
+                "appointments": {"individual": 0},
                 "pinned_group": "7",
             },
         ],
@@ -160,10 +180,11 @@ def test_template_imports_and_explains_itself() -> None:
     readme = "\n".join(
         str(cell) for row in book["README"].iter_rows(values_only=True) for cell in row if cell
     )
-    for name, columns in COLUMNS.items():
+    kinds = [kind.id for kind in instance.kinds]
+    for name in COLUMNS:
         header = [c.value for c in book[name][1]]
-        assert header == [c.key for c in columns]
-        for column in columns:
+        assert header == [c.key for c in sheet_columns(name, kinds)]
+        for column in sheet_columns(name, [*kinds, "<kind>"]):
             assert column.key in readme
 
 
@@ -180,6 +201,8 @@ def test_docs_describe_every_column() -> None:
     for columns in COLUMNS.values():
         for column in columns:
             assert f"`{column.key}`" in docs
+    for column in kind_columns(["<kind>"]):
+        assert f"`{column.key}`" in docs
 
 
 # ---------------------------------------------------------------- round trips
@@ -205,15 +228,17 @@ def test_round_trip_of_shipped_instances(tmp_path: Path, source: Path, kind: str
     target = tmp_path / ("week.xlsx" if kind == "xlsx" else "week")
     write_workbook(instance, target)
     back = read_workbook(target)
-    assert back == instance
+    assert back == instance.as_version(2)  # a workbook always reads as format version 2
     assert json.loads(back.to_json()) == json.loads(instance.to_json())
 
 
 def test_csv_folder_layout(tmp_path: Path, small: Instance) -> None:
     write_workbook(small, tmp_path / "week")
     assert sorted(p.name for p in (tmp_path / "week").iterdir()) == [
+        "appointment_kinds.csv",
         "clients.csv",
         "groups.csv",
+        "levels.csv",
         "program.csv",
         "therapists.csv",
     ]
@@ -243,7 +268,7 @@ def test_csv_with_semicolon_cells_as_saved_by_european_excel(tmp_path: Path) -> 
     assert (
         instance.program
         == parse_instance(
-            {"format_version": 1, "groups": [], "therapists": [], "clients": []}
+            {"format_version": 2, "groups": [], "therapists": [], "clients": []}
         ).program
     )
 
@@ -266,7 +291,7 @@ def test_empty_cells_mean_defaults(tmp_path: Path) -> None:
     instance = read_workbook(folder)
     defaults = parse_instance(
         {
-            "format_version": 1,
+            "format_version": 2,
             "groups": [
                 {
                     "id": "G",
@@ -286,14 +311,14 @@ def test_empty_cells_mean_defaults(tmp_path: Path) -> None:
 def test_excel_numbers_times_and_case(workbook: Path) -> None:
     def edit(book: Any) -> None:
         book["groups"]["A3"] = 7  # an id typed as a number
-        book["groups"]["I2"] = 9.0  # max_size as a float
-        book["groups"]["J2"] = 101  # room number
+        book["groups"]["J2"] = 9.0  # max_size as a float
+        book["groups"]["K2"] = 101  # room number
         book["groups"]["C2"] = "Morning"
         book["groups"]["B2"] = dt.time(9, 0)  # a name Excel turned into a time
-        book["clients"]["N4"] = 7.0  # pinned_group naming the id 7
-        book["clients"]["M2"] = "3"
-        book["program"]["B8"] = "7,5"  # a decimal comma
-        book["program"]["B9"] = 6.0  # min_weekly_hours.adolescent
+        book["clients"]["U4"] = 7.0  # pinned_group naming the id 7
+        book["clients"]["T2"] = "3"
+        book["levels"]["C2"] = "7,5"  # a decimal comma
+        book["levels"]["D2"] = 6.0  # min_weekly_hours.adolescent
         book["program"]["B3"] = 10.0  # group_max_size
 
     instance = read_workbook(edited(workbook, edit))
@@ -304,8 +329,8 @@ def test_excel_numbers_times_and_case(workbook: Path) -> None:
     assert instance.groups[0].name == "09:00"
     assert instance.clients[2].pinned_group == "7"
     assert instance.clients[0].priority == 3
-    assert instance.program.min_weekly_hours.adult == 7.5
-    assert instance.program.min_weekly_hours.adolescent == 6
+    assert instance.level("iop").min_weekly_hours.adult == 7.5
+    assert instance.level("iop").min_weekly_hours.adolescent == 6
     assert instance.program.group_max_size == 10
 
 
@@ -353,7 +378,7 @@ def test_missing_column(workbook: Path) -> None:
 
 def test_bad_time(workbook: Path) -> None:
     def edit(book: Any) -> None:
-        book["clients"]["F3"] = "Mon 9:00-25:30"
+        book["clients"]["H3"] = "Mon 9:00-25:30"
 
     [(file, entry, key, message)] = problems_of(edited(workbook, edit))
     assert (file, entry, key) == (str(workbook), "sheet clients, row 3", "column busy")
@@ -362,8 +387,8 @@ def test_bad_time(workbook: Path) -> None:
 
 def test_unknown_therapist_in_a_client_row(workbook: Path) -> None:
     def edit(book: Any) -> None:
-        book["clients"]["J4"] = "T1; T9"
-        book["clients"]["O4"] = "T8"
+        book["clients"]["Q4"] = "T1; T9"
+        book["clients"]["V4"] = "T8"
 
     problems = problems_of(edited(workbook, edit))
     assert where(problems) == [
@@ -385,8 +410,8 @@ def test_duplicate_id(workbook: Path) -> None:
 
 def test_unknown_column(workbook: Path) -> None:
     def edit(book: Any) -> None:
-        book["clients"]["P1"] = "Notes"
-        book["clients"]["P2"] = "anything"
+        book["clients"]["W1"] = "Notes"
+        book["clients"]["W2"] = "anything"
         book["therapists"]["H3"] = "a value under no header"
 
     problems = problems_of(edited(workbook, edit))
@@ -400,13 +425,13 @@ def test_unknown_column(workbook: Path) -> None:
 def test_bad_int(workbook: Path) -> None:
     def edit(book: Any) -> None:
         book["therapists"]["E2"] = "twelve"
-        book["clients"]["H3"] = 2.5
-        book["clients"]["M4"] = True
+        book["clients"]["K3"] = 2.5
+        book["clients"]["T4"] = True
 
     problems = problems_of(edited(workbook, edit))
     assert where(problems) == [
         ("sheet therapists, row 2", "column max_caseload"),
-        ("sheet clients, row 3", "column individual_sessions"),
+        ("sheet clients, row 3", "column appointments.individual"),
         ("sheet clients, row 4", "column priority"),
     ]
     assert all("whole number" in p[3] for p in problems)
@@ -415,10 +440,10 @@ def test_bad_int(workbook: Path) -> None:
 def test_all_problems_at_once_in_sheet_order(workbook: Path) -> None:
     def edit(book: Any) -> None:
         book["groups"].delete_cols(3)
-        book["clients"]["F3"] = "Mon 9:00-25:30"
-        book["clients"]["J4"] = "T9"
+        book["clients"]["H3"] = "Mon 9:00-25:30"
+        book["clients"]["Q4"] = "T9"
         book["therapists"].append(["T1", None, None, "Tue 08:00-09:00"])
-        book["clients"]["P1"] = "notes"
+        book["clients"]["W1"] = "notes"
         book["therapists"]["E2"] = "twelve"
         book["program"]["B3"] = "ten"
 
@@ -438,14 +463,14 @@ def test_all_problems_at_once_in_sheet_order(workbook: Path) -> None:
 def test_problems_found_by_the_instance_model_point_at_cells(workbook: Path) -> None:
     def edit(book: Any) -> None:
         book["clients"]["B3"] = "child"  # population
-        book["groups"]["I3"] = 99  # max_size above group_max_size
+        book["groups"]["J3"] = 99  # max_size above group_max_size
         book["groups"]["D3"] = "Mon 09:00-12:00; Mon 11:00-13:00"  # overlapping meetings
-        book["program"]["B10"] = -1  # weights.unassigned
+        book["program"]["B7"] = -1  # weights.unassigned
         book["therapists"]["D4"] = ""  # availability left empty
 
     problems = problems_of(edited(workbook, edit))
     assert where(problems) == [
-        ("sheet program, row 10", "column value"),
+        ("sheet program, row 7", "column value"),
         ("sheet therapists, row 4", "column availability"),
         ("sheet clients, row 3", "column population"),
     ]
@@ -455,7 +480,7 @@ def test_problems_found_by_the_instance_model_point_at_cells(workbook: Path) -> 
     # Cross-reference rules run once every cell has a valid value.
     def fix(book: Any) -> None:
         book["clients"]["B3"] = "adolescent"
-        book["program"]["B10"] = 1000
+        book["program"]["B7"] = 1000
         book["therapists"]["D4"] = "none"
 
     problems = problems_of(edited(workbook, fix))
@@ -493,7 +518,7 @@ def test_program_sheet_problems(workbook: Path) -> None:
 def test_blank_rows_are_skipped_and_rows_keep_their_numbers(workbook: Path) -> None:
     def edit(book: Any) -> None:
         book["clients"].insert_rows(3, amount=2)
-        book["clients"]["F6"] = "Someday 09:00-10:00"
+        book["clients"]["H6"] = "Someday 09:00-10:00"
 
     problems = problems_of(edited(workbook, edit))
     assert where(problems) == [("sheet clients, row 6", "column busy")]
@@ -515,7 +540,7 @@ def test_sheet_and_column_names_ignore_case(workbook: Path, small: Instance) -> 
         sheet = book["clients"]
         sheet.title = "renamed"  # openpyxl refuses a title equal to its own but for case
         sheet.title = "Clients"
-        sheet["J1"] = "Preferred Therapists"
+        sheet["Q1"] = "Preferred Therapists"
 
     assert read_workbook(edited(workbook, edit)) == small
 
@@ -582,7 +607,7 @@ def test_cli_import(tmp_path: Path) -> None:
 
 def test_cli_import_reports_every_problem(workbook: Path, tmp_path: Path) -> None:
     def edit(book: Any) -> None:
-        book["clients"]["F3"] = "Mon 9:00-25:30"
+        book["clients"]["H3"] = "Mon 9:00-25:30"
         book["therapists"]["E2"] = "twelve"
 
     done = run_cli("import", edited(workbook, edit), "--out", tmp_path / "instance.json")

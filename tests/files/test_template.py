@@ -17,12 +17,14 @@ from typing import Any
 import pytest
 
 from solver.files.columns import (
-    COLUMNS,
     LIST_SHEETS,
     PROGRAM_KEYS,
+    PROGRAM_LIST_SHEETS,
+    WEEK_SHEETS,
     Column,
     SheetName,
     column_letter,
+    sheet_columns,
 )
 from solver.files.template import DELETE_SAMPLES, SAMPLE_WEEK, sample_instance, write_template
 from solver.files.workbook_read import read_workbook
@@ -92,7 +94,7 @@ def test_the_template_imports_as_the_sample_week() -> None:
 def test_program_values_are_the_format_defaults_and_agree_with_their_notes(book: Any) -> None:
     rows = {r[0]: r for r in book["program"].iter_rows(min_row=2, values_only=True)}
     defaults = parse_instance(
-        {"format_version": 1, "groups": [], "therapists": [], "clients": []}
+        {"format_version": 2, "groups": [], "therapists": [], "clients": []}
     ).program.model_dump(mode="json")
     assert rows["group_min_size"][1] == 3 == Program().group_min_size
     for key, value, meaning in rows.values():
@@ -122,7 +124,7 @@ def test_each_program_example_in_the_readme_is_a_valid_value(column: Column) -> 
     program[head] = {tail: example} if tail else example
     if column.key == "group_min_size":
         program["group_max_size"] = max(example, 8)
-    document = {"format_version": 1, "program": program, "groups": [], "therapists": []}
+    document = {"format_version": 2, "program": program, "groups": [], "therapists": []}
     parse_instance({**document, "clients": []})  # raises InputError when invalid
 
 
@@ -144,7 +146,8 @@ def _drop_downs(sheet: Any) -> dict[str, tuple[str, bool]]:
 @pytest.mark.parametrize("sheet", LIST_SHEETS)
 def test_every_choice_column_has_a_drop_down(book: Any, sheet: SheetName) -> None:
     expected = {}
-    for index, column in enumerate(COLUMNS[sheet]):
+    kinds = [kind.id for kind in sample_instance().kinds]
+    for index, column in enumerate(sheet_columns(sheet, kinds)):
         if column.choices:
             letter = column_letter(index)
             words = '"' + ",".join(column.choices) + '"'
@@ -152,15 +155,23 @@ def test_every_choice_column_has_a_drop_down(book: Any, sheet: SheetName) -> Non
     assert _drop_downs(book[sheet]) == expected
 
 
-def test_the_drop_downs_are_shift_population_and_shift_preference(book: Any) -> None:
+def test_the_drop_downs_are_the_choice_and_yes_no_columns(book: Any) -> None:
     assert _drop_downs(book["groups"]) == {
         "C2:C1000": ('"morning,afternoon,evening"', False),
         "E2:E1000": ('"adult,adolescent"', False),
+        "M2:M1000": ('"yes,no"', True),  # pull_out
     }
     assert _drop_downs(book["clients"]) == {
         "B2:B1000": ('"adult,adolescent"', False),
-        "G2:G1000": ('"morning,afternoon,evening"', True),
+        "J2:J1000": ('"morning,afternoon,evening"', True),
     }
+    assert _drop_downs(book["appointment_kinds"]) == {
+        "D2:D1000": ('"primary,specialist"', True),
+        "F2:F1000": ('"yes,no"', True),
+        "G2:G1000": ('"yes,no"', True),
+        "H2:H1000": ('"yes,no"', True),
+    }
+    assert _drop_downs(book["levels"]) == {}
     rule = book["groups"].data_validations.dataValidation[0]
     assert rule.showErrorMessage and rule.type == "list"
 
@@ -176,7 +187,10 @@ def test_the_template_says_to_delete_the_sample_rows(book: Any) -> None:
     readme = [r[0] for r in book["README"].iter_rows(max_row=6, values_only=True)]
     assert DELETE_SAMPLES in readme
     assert "delete them" in DELETE_SAMPLES
-    for sheet in LIST_SHEETS:
+    for sheet in PROGRAM_LIST_SHEETS:
+        note = book[sheet]["A2"].comment
+        assert note is not None and "change them to your program's" in note.text
+    for sheet in WEEK_SHEETS:
         samples = len(SAMPLE_WEEK[sheet])
         assert book[sheet].max_row == samples + 1
         note = book[sheet]["A2"].comment
@@ -187,9 +201,10 @@ def test_the_template_says_to_delete_the_sample_rows(book: Any) -> None:
 
 def test_a_template_with_its_samples_deleted_imports_as_an_empty_week(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(TEMPLATE)
-    for sheet in LIST_SHEETS:
+    for sheet in WEEK_SHEETS:
         book[sheet].delete_rows(2, book[sheet].max_row)
     book.save(tmp_path / "empty.xlsx")
     week = read_workbook(tmp_path / "empty.xlsx")
     assert (week.groups, week.therapists, week.clients) == ([], [], [])
     assert week.program.group_min_size == 3
+    assert [level.id for level in week.program.levels] == ["iop", "php"]

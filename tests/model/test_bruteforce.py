@@ -6,7 +6,8 @@ open hours on two or three days; weeks with more than ``LIMIT`` combinations of
 client options are redrawn) and, for half of them, a previous roster that also
 names clients, groups and therapists the week no longer has. The brute force
 below enumerates every roster with its own, deliberately plain, reading of the
-rules R1-R11 and the objective of docs/format.md: each client unassigned or in one
+rules R1-R11 and the objective of version 1 (docs/format-v1.md), read from the
+version-1 models of the generated document: each client unassigned or in one
 group with one therapist and one set of session starts on distinct days, then
 each running group's facilitator. Its only shortcut is to drop a branch whose
 penalties so far already reach the best total found (every term is >= 0). It
@@ -27,6 +28,7 @@ from helpers_solve import solve_and_check
 
 from solver.checker import check
 from solver.instance import Instance, parse_instance
+from solver.instance_v1 import GroupV1, InstanceV1
 from solver.roster import Roster, parse_roster
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -117,7 +119,7 @@ def generate(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any] | None]
             key: rng.choice([0, 1, 3, 7, 50]) for key in rng.sample(TERMS, rng.randint(1, 4))
         }
     n_groups = rng.randint(1, 3)
-    groups = []
+    groups: list[dict[str, Any]] = []
     for gi in range(n_groups):
         meetings: list[dict[str, str]] = []
         for d in rng.sample(days, rng.randint(1, min(2, len(days)))):
@@ -139,7 +141,7 @@ def generate(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any] | None]
             doc["room"] = "R"
         groups.append(doc)
     n_therapists = rng.randint(1, 3)
-    therapists = []
+    therapists: list[dict[str, Any]] = []
     for ti in range(n_therapists):
         availability = []
         full_time = rng.random() < 0.4
@@ -223,7 +225,7 @@ def _previous(
     rng: random.Random, days: list[str], cids: list[str], gids: list[str], tids: list[str]
 ) -> dict[str, Any]:
     """A previous roster, by structure only, naming some ids the week no longer has."""
-    placements = []
+    placements: list[dict[str, Any]] = []
     for cid in [*cids, "C-GONE"]:
         if rng.random() < 0.6:
             sessions = []
@@ -261,6 +263,45 @@ def _previous(
 # --- the brute force ---
 
 
+class Week:
+    """The brute force's view of a week: the version-1 models of its document, with lookups.
+
+    The solver reads the same document as a version-2 instance; the brute force keeps
+    version 1's plain keys (``individual_sessions``, ``session_minutes``,
+    ``min_weekly_hours``), so that the two readings stay apart.
+    """
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        v1 = InstanceV1.model_validate(doc)
+        self.program = v1.program
+        self.groups = [
+            g
+            if g.max_size is not None
+            else g.model_copy(update={"max_size": v1.program.group_max_size})
+            for g in v1.groups
+        ]
+        self.therapists = v1.therapists
+        self.clients = v1.clients
+        self._groups = {g.id: g for g in self.groups}
+        self._therapists = {t.id: t for t in self.therapists}
+        self._clients = {c.id: c for c in self.clients}
+
+    def group(self, gid: str) -> GroupV1:
+        return self._groups[gid]
+
+    def therapist(self, tid: str) -> Any:
+        return self._therapists[tid]
+
+    def client(self, cid: str) -> Any:
+        return self._clients[cid]
+
+    def has_group(self, gid: str) -> bool:
+        return gid in self._groups
+
+    def has_therapist(self, tid: str) -> bool:
+        return tid in self._therapists
+
+
 @dataclass(frozen=True)
 class Option:
     """One way to treat a client: unassigned (group None) or a full placement."""
@@ -278,7 +319,7 @@ class Best:
     facilitators: dict[str, str] = field(default_factory=dict)
 
 
-def client_options(inst: Instance, c: Any, previous: Roster | None) -> list[Option]:
+def client_options(inst: Week, c: Any, previous: Roster | None) -> list[Option]:
     """Every option for client ``c`` that obeys the rules about the client alone."""
     p = inst.program
     w = p.weights
@@ -345,7 +386,7 @@ def client_options(inst: Instance, c: Any, previous: Roster | None) -> list[Opti
 
 
 def best_facilitators(
-    inst: Instance,
+    inst: Week,
     running: dict[str, list[str]],
     booked: dict[str, list[Span]],
     previous: Roster | None,
@@ -396,7 +437,7 @@ def best_facilitators(
     return best
 
 
-def brute_force(inst: Instance, previous: Roster | None) -> Best:
+def brute_force(inst: Week, previous: Roster | None) -> Best:
     """The optimum over every roster (objective None when no roster honours the pins)."""
     w = inst.program.weights
     clients = inst.clients
@@ -452,7 +493,7 @@ def brute_force(inst: Instance, previous: Roster | None) -> Best:
             assert o.therapist is not None
             m = members.setdefault(o.group, [])
             t = inst.therapist(o.therapist)
-            if len(m) >= inst.group(o.group).capacity:
+            if len(m) >= (inst.group(o.group).max_size or 0):
                 continue
             if any(frozenset((c.id, other)) in apart for other in m):
                 continue
@@ -475,14 +516,14 @@ def brute_force(inst: Instance, previous: Roster | None) -> Best:
     return best
 
 
-def combinations(inst: Instance, previous: Roster | None) -> int:
+def combinations(inst: Week, previous: Roster | None) -> int:
     total = 1
     for c in inst.clients:
         total *= max(1, len(client_options(inst, c, previous)))
     return total
 
 
-def as_roster(inst: Instance, best: Best) -> Roster:
+def as_roster(inst: Week, best: Best) -> Roster:
     """The brute force's best roster as a roster, for the checker (its numbers are zeros)."""
     placed = []
     members: dict[str, list[str]] = {}
@@ -522,27 +563,28 @@ def as_roster(inst: Instance, best: Best) -> Roster:
     )
 
 
-def draw(seed: int) -> tuple[Instance, Roster | None]:
-    """The week of ``seed``: the first draw small enough to enumerate."""
+def draw(seed: int) -> tuple[Instance, Week, Roster | None]:
+    """The week of ``seed``, the first draw small enough to enumerate: the solver's
+    instance, the brute force's view and the previous roster."""
     rng = random.Random(seed)
     while True:
         doc, prev = generate(rng)
-        inst = parse_instance(doc)
+        week = Week(doc)
         previous = parse_roster(prev) if prev is not None else None
-        if combinations(inst, previous) <= LIMIT:
-            return inst, previous
+        if combinations(week, previous) <= LIMIT:
+            return parse_instance(doc), week, previous
 
 
 @pytest.mark.parametrize("seed", range(50))
 def test_solver_matches_brute_force(seed: int) -> None:
-    inst, previous = draw(seed)
-    best = brute_force(inst, previous)
+    inst, week, previous = draw(seed)
+    best = brute_force(week, previous)
     roster = solve_and_check(inst, previous)
     if best.objective is None:
         assert roster.status == "infeasible", roster.objective
         return
     # The brute force's own roster must pass the independent checker with its objective.
-    mine = as_roster(inst, best)
+    mine = as_roster(week, best)
     report = check(inst, mine, previous=previous)
     assert not [v for v in report.violations if v.rule != "objective"], report.lines()
     assert report.objective == best.objective

@@ -8,6 +8,8 @@ clients, groups and therapists the instance no longer has.
 
 from __future__ import annotations
 
+import json
+
 import contextlib
 from typing import Any
 
@@ -27,7 +29,7 @@ from helpers_solve import (
 )
 
 from solver.errors import InputError
-from solver.instance import WEIGHT_KEYS, Instance
+from solver.instance import WEIGHT_KEYS_V1, Instance
 from solver.roster import parse_roster
 
 
@@ -537,7 +539,7 @@ def test_all_weights_zero_gives_zero() -> None:
         [group("G1", iv("mon", "09:00", "10:00"), shift="evening")],
         [therapist("T1"), therapist("T2")],
         [client("C1", shift_preference="morning", preferred_therapists=["T2"], priority=3)],
-        weights=dict.fromkeys(WEIGHT_KEYS, 0),
+        weights=dict.fromkeys(WEIGHT_KEYS_V1, 0),
     )
     previous = previous_roster([("C1", "G1", "T2", [iv("wed", "09:00", "10:00")])], {"G1": "T1"})
     roster = solve_optimal(inst, previous)
@@ -578,6 +580,6 @@ def test_previous_roster_listing_a_group_twice() -> None:
         [client("C1", individual_sessions=0)],
     )
     previous = previous_roster([("C1", "G1", "T1", [])], {"G1": "T1"})
-    data = previous.model_dump()
+    data = json.loads(previous.to_json())
     data["groups"].append({"id": "G1", "facilitator": "T2", "clients": ["C1"]})
     _solve_or_reject(inst, parse_roster(data))
