@@ -64,6 +64,7 @@ from solver.intervals import (
 
 __all__ = [
     "DAYS",
+    "MAX_PRIORITY",
     "MAX_COUNT",
     "MAX_LIST",
     "MAX_SESSIONS",

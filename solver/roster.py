@@ -350,9 +350,9 @@ def ensure_roster_matches(instance: Instance, roster: Roster, *, file: str = "")
         need(instance.has_group(placement.group), entry, "group", "group", placement.group)
         therapist = placement.therapist
         need(instance.has_therapist(therapist), entry, "therapist", "therapist", therapist)
+        kinds = {kind.id for kind in instance.kinds}
         for k, appointment in enumerate(placement.appointments):
             key = f"appointments[{k}]"
-            kinds = {kind.id for kind in instance.kinds}
             need(
                 appointment.kind in kinds,
                 entry,

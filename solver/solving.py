@@ -325,7 +325,7 @@ def _result_roster(
         # The search may stop (time limit) on a roster worse than the warm start.
         assert roster.objective is not None
         if warm_ok and warm.objective is not None and warm.objective < roster.objective:
-            roster = _warm_result(warm, solver, start, bound)
+            roster = _warm_result(warm, solver, start, bound, facts)
         else:
             roster = _with_reasons(instance, roster, warm, deadline.stop)
     elif code == cp_model.INFEASIBLE:
@@ -336,7 +336,7 @@ def _result_roster(
         roster = _empty_roster(instance, "infeasible", conflicts, start)
     elif warm_ok:
         # No roster found by the search in time: the warm start is valid, keep it.
-        roster = _warm_result(warm, solver, start, bound)
+        roster = _warm_result(warm, solver, start, bound, facts)
     else:
         # Only with pins: without them the greedy roster is always valid (see above).
         lines = [] if deadline.stop_requested else [_PINS_TIMED_OUT.format(options.time_limit)]
@@ -347,13 +347,24 @@ def _result_roster(
 
 
 def _warm_result(
-    warm: Roster, solver: cp_model.CpSolver, start: float, proved: float | None = None
+    warm: Roster,
+    solver: cp_model.CpSolver,
+    start: float,
+    proved: float | None,
+    facts: Facts,
 ) -> Roster:
-    """The greedy roster as the result, with the search's bound."""
-    assert warm.objective is not None
+    """The greedy roster as the result, with the search's bound (its missed appointments get
+    the reasons of :func:`~solver.analysis.missed.missed_reasons`); optimal when it reaches
+    that bound."""
+    if any(p.missed for p in warm.clients):
+        warm = missed_reasons(facts.instance, warm, facts)
+    objective = warm.objective
+    assert objective is not None
+    bound = rounded_bound(solver, objective, proved)
     return warm.model_copy(
         update={
-            "best_bound": rounded_bound(solver, warm.objective, proved),
+            "status": "optimal" if bound == objective else warm.status,
+            "best_bound": bound,
             "solve_seconds": round(time.perf_counter() - start, 3),
         }
     )

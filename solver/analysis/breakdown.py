@@ -3,7 +3,10 @@
 The items come from the model's own named penalty list, evaluated on the roster
 (its decision variables fixed to the roster's values), so they add up to the
 roster's ``penalties`` by construction, and a roster that breaks a rule is refused.
-Each item carries a sentence a program manager can read.
+Each item carries a sentence a program manager can read: a missed appointment with the
+reasons it does not fit (:mod:`solver.analysis.missed`), an extra trip with the day and the
+appointments that bring the client in, a changed specialist provider and moved appointments
+by kind.
 """
 
 from __future__ import annotations

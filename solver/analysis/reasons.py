@@ -2,9 +2,12 @@
 
 Clients who can never be placed carry the reasons found in precomputation
 (no group of their population and track, every group meets during their busy
-hours, no therapist holds their needs ...). For the others the roster itself
-tells: which of their groups are full (and with whom), which do not run, and
-which therapists have no caseload or time left.
+hours, no therapist holds their needs ...), said more plainly where their level of
+care or the sites they can reach rule out every group, or where nobody can provide a
+required specialist kind (:class:`~solver.analysis.missed.AppointmentFit` says why). For
+the others the roster itself tells: which of their groups are full (and with whom),
+which do not run, which therapists have no caseload or time left for the required kinds
+they provide, and which required specialist kinds have every provider booked full.
 """
 
 from __future__ import annotations

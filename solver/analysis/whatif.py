@@ -22,7 +22,7 @@ from solver.analysis.missed_whatif import MissedFix, what_would_fit_missed
 from solver.analysis.reasons import RosterContext
 from solver.analysis.recommend import recommend
 from solver.errors import InputError
-from solver.instance import DAYS, MINUTES_PER_DAY, Instance, parse_instance
+from solver.instance import DAYS, MAX_PRIORITY, MINUTES_PER_DAY, Instance, parse_instance
 from solver.options import SolveOptions
 from solver.precompute import (
     ClientFacts,
@@ -38,9 +38,6 @@ from solver.solving import solve
 from solver.starts import StartSets
 
 __all__ = ["MissedFix", "WhatIf", "what_would_fit_missed", "what_would_it_take"]
-
-MAX_PRIORITY = 1_000_000
-"""The format's bound on a client's priority (``solver.instance``'s)."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import TextIO
 
 from solver.analysis.breakdown import penalty_breakdown
-from solver.analysis.whatif import what_would_it_take
+from solver.analysis.whatif import what_would_fit_missed, what_would_it_take
 from solver.instance import Instance
 from solver.options import Progress
 from solver.roster import Roster
@@ -98,4 +98,8 @@ def explain_lines(
                 lines.append("  no single change found")
             if not finished:
                 lines.append("  (search cut short by the time limit)")
+    if what_if and any(p.missed for p in roster.clients):
+        lines.append("")
+        lines.append("what would fit the missed appointments:")
+        lines.extend(f"  {fix.sentence}" for fix in what_would_fit_missed(instance, roster))
     return lines

@@ -350,11 +350,14 @@ def _kind_slots(
         starts.append(start)
         on_day.append(by_day)
     for i in range(count - 1):
-        # Later slots on later days (only binding when the later one is scheduled).
-        model.add(
-            sum(d * lit for d, lit in on_day[i + 1].items())
-            >= sum(d * lit for d, lit in on_day[i].items()) + present[i + 1]
-        )
+        # Later slots on later days. A required kind's slots are all scheduled or none (the
+        # client is placed or not); a wanted kind's later slot may be empty, and then says
+        # nothing about the earlier one.
+        later, earlier = (sum(d * lit for d, lit in on_day[j].items()) for j in (i + 1, i))
+        if required:
+            model.add(later >= earlier + present[i + 1])
+        else:
+            model.add(later >= earlier + 1).only_enforce_if(present[i + 1])
     return KindSlots(
         client_id,
         kind,

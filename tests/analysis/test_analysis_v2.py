@@ -398,3 +398,31 @@ def test_explain_a_rerun_names_the_new_prescriber_and_the_moved_visit() -> None:
         "T8: Wed 13:00 psychiatry appointment with C1 is cancelled",
         "T9: new Tue 13:00 psychiatry appointment with C1",
     ]
+
+
+def test_diff_of_a_cancelled_family_appointment_gives_the_reason() -> None:
+    before = _roster(
+        [
+            {
+                "id": "C7",
+                "group": "G1",
+                "therapist": "T3",
+                "appointments": [appt("family", "T3", "thu", "17:00", "18:00")],
+            }
+        ]
+    )
+    reason = "the family is free only sun 14:00-16:00, when the clinic is closed"
+    after = _roster(
+        [
+            {
+                "id": "C7",
+                "group": "G1",
+                "therapist": "T3",
+                "missed": [{"kind": "family", "count": 1, "reasons": [reason]}],
+            }
+        ]
+    )
+    assert diff(before, after).sentences == [
+        f"C7: family appointment Thu 17:00 is cancelled (missed: {reason})",
+        "T3: Thu 17:00 family appointment with C7 is cancelled",
+    ]

@@ -20,14 +20,15 @@ import random
 from typing import Any
 
 import pytest
-from brute_v2 import TERMS, Week, brute_force, client_options, combinations, iv, roster_doc
+from brute_v2 import brute_force, client_options, combinations, roster_doc
+from brute_v2_week import TERMS, Week, iv
 from helpers_solve import solve_and_check
 
 from solver.checker import check
 from solver.instance import parse_instance
 from solver.roster import parse_roster
 
-LIMIT = 20_000
+LIMIT = 100_000
 """Most combinations of client options a generated week may have (else it is redrawn)."""
 
 Doc = dict[str, Any]
@@ -150,9 +151,9 @@ def _client(rng: random.Random, cid: str, cids: list[str], days: list[str], week
     if rng.random() < 0.1:
         kind = rng.choice(program["appointment_kinds"])
         doc["appointment_minutes"] = {kind["id"]: rng.choice([30, 120])}
-    if rng.random() < 0.6:
+    if rng.random() < 0.7:
         family = []
-        for d in rng.sample([*days, "sat"], rng.randint(1, 2)):
+        for d in rng.sample([*days, *days, "sat"], rng.randint(1, 2)):
             start = rng.choice([8, 9, 10, 11, 12]) * 60
             family.append(iv(d, start, start + rng.choice([60, 120, 180])))
         doc["family_availability"] = family
@@ -189,12 +190,14 @@ def _previous(rng: random.Random, days: list[str], week: Doc) -> Doc:
     placements = []
     for c in [*week["clients"], {"id": "C-GONE"}]:
         if rng.random() < 0.6:
+            # Mostly the kinds the client asks for now, on any day, with any provider.
+            asked = [k for k, n in c.get("appointments", {}).items() if n > 0]
             appointments = []
             for d in rng.sample(days, rng.randint(0, 2)):
                 start = rng.choice([8, 9, 10, 11]) * 60 + rng.choice([0, 0, 30])
+                kind = rng.choice(asked) if asked and rng.random() < 0.7 else rng.choice(kinds)
                 appointments.append(
-                    {"kind": rng.choice(kinds), "provider": rng.choice(tids)}
-                    | iv(d, start, start + 60)
+                    {"kind": kind, "provider": rng.choice(tids)} | iv(d, start, start + 60)
                 )
             placements.append(
                 {
@@ -281,7 +284,12 @@ def agree(doc: Doc, prev: Doc | None) -> int | None:
     return best.objective
 
 
-@pytest.mark.parametrize("seed", range(30))
+# Seeds 74 and 75 found a bug (a wanted kind's empty later slot forced the first onto
+# Monday); they stay in the list.
+SEEDS = [*range(40), 74, 75]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_solver_matches_brute_force_v2(seed: int) -> None:
     doc, prev = draw(seed)
     agree(doc, prev)
@@ -398,11 +406,47 @@ def test_a_php_client_needs_the_pull_out_group(php_hours: int, optimum: int) -> 
     assert agree(week, None) == optimum
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="solver bug: with a wanted kind's later slot absent, the day-order constraint "
-    "(solver/model/variables.py) forces the first slot onto day 0 (Monday)",
-)
+def test_a_rerun_with_a_new_prescriber() -> None:
+    # T8 prescribed for C1 last week and is still here, but free only while G1 meets:
+    # the psy appointment moves to T9 (provider_change 20, session_moved 5); the
+    # individual appointment keeps its time, and a kind the program no longer has drops out.
+    week = _week(
+        [_group("G1", iv("mon", 9 * 60, 10 * 60))],
+        [
+            _therapist("T1"),
+            _therapist("T8", iv("mon", 9 * 60, 10 * 60), specialties=["rx"], max_caseload=0),
+            _therapist("T9", specialties=["rx"], max_caseload=0, max_groups=0),
+        ],
+        [_person("C1", appointments={"psy": 1})],
+        appointment_kinds=[IND, PSY],
+        weights={"appointment_missed": 100, "provider_change": 20, "session_moved": 5},
+    )
+    placement = {
+        "id": "C1",
+        "group": "G1",
+        "therapist": "T1",
+        "appointments": [
+            {"kind": "psy", "provider": "T8"} | iv("mon", 9 * 60, 9 * 60 + 30),
+            {"kind": "ind", "provider": "T1"} | iv("mon", 10 * 60, 11 * 60),
+            {"kind": "old", "provider": "T-GONE"} | iv("tue", 9 * 60, 10 * 60),
+        ],
+        "missed": [],
+    }
+    previous = {
+        "format_version": 2,
+        "status": "optimal",
+        "objective": 0,
+        "best_bound": 0,
+        "penalties": dict.fromkeys(TERMS, 0),
+        "solve_seconds": 0,
+        "groups": [{"id": "G1", "facilitator": "T1", "clients": ["C1"]}],
+        "clients": [placement],
+        "unassigned": [],
+        "explanation": [],
+    }
+    assert agree(week, previous) == 25
+
+
 def test_a_lone_wanted_appointment_on_a_later_day() -> None:
     # Two wanted appointments asked, one fits without an extra trip (Tuesday 10:00, after
     # the group): the optimum schedules that one and misses the other (1).

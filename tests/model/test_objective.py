@@ -8,9 +8,8 @@ clients, groups and therapists the instance no longer has.
 
 from __future__ import annotations
 
-import json
-
 import contextlib
+import json
 from typing import Any
 
 import pytest
