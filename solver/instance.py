@@ -37,7 +37,9 @@ from solver.instance_parts import (
     MAX_THERAPISTS,
     MAX_WEIGHT,
     MinWeeklyHours,
+    ProgramBase,
     Therapist,
+    not_null,
 )
 from solver.instance_v1 import version_2_document
 from solver.intervals import (
@@ -57,7 +59,6 @@ from solver.intervals import (
     Size,
     Strict,
     Texts,
-    default_open_hours,
     minutes_to_time,
     time_to_minutes,
 )
@@ -148,14 +149,9 @@ def _default_kinds() -> list[AppointmentKind]:
     return [AppointmentKind(id="individual", required=True, per_week=1)]
 
 
-class Program(Strict):
+class Program(ProgramBase):
     """Program-wide settings and defaults."""
 
-    name: Text = ""
-    group_max_size: Size = 8
-    group_min_size: Size = 3
-    slot_minutes: Annotated[int, Field(ge=1, le=60)] = 15
-    open_hours: Intervals = Field(default_factory=default_open_hours)
     levels: Annotated[list[Level], Field(min_length=1, max_length=MAX_LEVELS)] = Field(
         default_factory=_default_levels
     )
@@ -163,27 +159,6 @@ class Program(Strict):
         default_factory=_default_kinds
     )
     weights: Weights = Field(default_factory=Weights)
-
-    @field_validator("slot_minutes")
-    @classmethod
-    def _divides_hour(cls, value: int) -> int:
-        if 60 % value:
-            raise ValueError(f"slot_minutes {value} does not divide 60")
-        return value
-
-    @model_validator(mode="after")
-    def _sizes_ordered(self) -> Program:
-        if self.group_min_size > self.group_max_size:
-            raise ValueError(
-                f"group_min_size {self.group_min_size} exceeds group_max_size {self.group_max_size}"
-            )
-        return self
-
-
-def _not_null(value: Any) -> Any:
-    if value is None:
-        raise ValueError("must not be null")
-    return value
 
 
 class Group(Strict):
@@ -205,7 +180,7 @@ class Group(Strict):
     site: Text | None = None
     pull_out: bool = False
 
-    _not_null = field_validator("max_size", "levels", mode="before")(_not_null)
+    _not_null = field_validator("max_size", "levels", mode="before")(not_null)
 
     @property
     def capacity(self) -> int:
@@ -253,7 +228,7 @@ class Client(Strict):
     pinned_group: Id | None = None
     pinned_therapist: Id | None = None
 
-    _not_null = field_validator("level", mode="before")(_not_null)
+    _not_null = field_validator("level", mode="before")(not_null)
 
     @property
     def level_id(self) -> str:
@@ -367,6 +342,15 @@ class Instance(Strict):
     def requested_total(self, client: Client) -> int:
         """How many appointments of every kind the client asks for this week."""
         return sum(self.requested(client, kind) for kind in self.kinds)
+
+    def counted_minutes_asked(self, client: Client) -> int:
+        """Minutes of every appointment the client asks for of kinds that count toward the
+        weekly hours: the most their appointments can add to R10's hours."""
+        return sum(
+            self.requested(client, kind) * self.appointment_minutes(client, kind)
+            for kind in self.kinds
+            if kind.counts_toward_hours
+        )
 
     def appointment_minutes(self, client: Client, kind: AppointmentKind) -> int:
         """Length of each of the client's appointments of ``kind``."""

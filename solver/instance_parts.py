@@ -6,10 +6,20 @@ A bottom-level module (above :mod:`solver.intervals` only), so that the version-
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated, Any, Self
+
+from pydantic import Field, field_validator, model_validator
 
 from solver.documents import Id, Text
-from solver.intervals import Count, Hours, Intervals, Strict, Texts
+from solver.intervals import (
+    Count,
+    Hours,
+    Intervals,
+    Size,
+    Strict,
+    Texts,
+    default_open_hours,
+)
 
 __all__ = [
     "MAX_CLIENTS",
@@ -20,7 +30,9 @@ __all__ = [
     "MAX_THERAPISTS",
     "MAX_WEIGHT",
     "MinWeeklyHours",
+    "ProgramBase",
     "Therapist",
+    "not_null",
 ]
 
 # The format's upper bounds (ids and texts: solver.documents). Each keeps memory and time
@@ -46,3 +58,36 @@ class Therapist(Strict):
     availability: Intervals
     max_caseload: Count = 12
     max_groups: Count = 2
+
+
+class ProgramBase(Strict):
+    """The program settings both format versions share: group sizes, the start grid and the
+    open hours, with their checks."""
+
+    name: Text = ""
+    group_max_size: Size = 8
+    group_min_size: Size = 3
+    slot_minutes: Annotated[int, Field(ge=1, le=60)] = 15
+    open_hours: Intervals = Field(default_factory=default_open_hours)
+
+    @field_validator("slot_minutes")
+    @classmethod
+    def _divides_hour(cls, value: int) -> int:
+        if 60 % value:
+            raise ValueError(f"slot_minutes {value} does not divide 60")
+        return value
+
+    @model_validator(mode="after")
+    def _sizes_ordered(self) -> Self:
+        if self.group_min_size > self.group_max_size:
+            raise ValueError(
+                f"group_min_size {self.group_min_size} exceeds group_max_size {self.group_max_size}"
+            )
+        return self
+
+
+def not_null(value: Any) -> Any:
+    """A before-validator for a key whose default is filled in later: ``null`` is refused."""
+    if value is None:
+        raise ValueError("must not be null")
+    return value

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from solver.documents import Id, Text, parse_document
 from solver.instance_parts import (
@@ -20,7 +20,9 @@ from solver.instance_parts import (
     MAX_PRIORITY,
     MAX_THERAPISTS,
     MinWeeklyHours,
+    ProgramBase,
     Therapist,
+    not_null,
 )
 from solver.intervals import (
     MAX_LIST,
@@ -34,7 +36,6 @@ from solver.intervals import (
     Size,
     Strict,
     Texts,
-    default_open_hours,
 )
 
 __all__ = ["InstanceV1", "to_version_2", "version_2_document"]
@@ -57,38 +58,12 @@ class WeightsV1(Strict):
     facilitator_change: Weight = 20
 
 
-class ProgramV1(Strict):
+class ProgramV1(ProgramBase):
     """Version 1's program."""
 
-    name: Text = ""
-    group_max_size: Size = 8
-    group_min_size: Size = 3
-    slot_minutes: Annotated[int, Field(ge=1, le=60)] = 15
     individual_session_minutes: Minutes = 60
-    open_hours: Intervals = Field(default_factory=default_open_hours)
     min_weekly_hours: MinWeeklyHours = Field(default_factory=MinWeeklyHours)
     weights: WeightsV1 = Field(default_factory=WeightsV1)
-
-    @field_validator("slot_minutes")
-    @classmethod
-    def _divides_hour(cls, value: int) -> int:
-        if 60 % value:
-            raise ValueError(f"slot_minutes {value} does not divide 60")
-        return value
-
-    @model_validator(mode="after")
-    def _sizes_ordered(self) -> ProgramV1:
-        if self.group_min_size > self.group_max_size:
-            raise ValueError(
-                f"group_min_size {self.group_min_size} exceeds group_max_size {self.group_max_size}"
-            )
-        return self
-
-
-def _not_null(value: Any) -> Any:
-    if value is None:
-        raise ValueError("must not be null")
-    return value
 
 
 class GroupV1(Strict):
@@ -105,7 +80,7 @@ class GroupV1(Strict):
     max_size: Size | None = None
     room: Text | None = None
 
-    _not_null = field_validator("max_size", mode="before")(_not_null)
+    _not_null = field_validator("max_size", mode="before")(not_null)
 
 
 class ClientV1(Strict):

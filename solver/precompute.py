@@ -142,18 +142,6 @@ class ClientFacts:
         usual program), which the reasons about primary therapists' time look at."""
         return next((kf for kf in self.kinds.values() if kf.primary), None)
 
-    @property
-    def starts(self) -> dict[str, list[int]]:
-        """Primary therapist -> feasible starts of the :attr:`main_kind` ({} without one)."""
-        main = self.main_kind
-        return main.starts if main is not None else {}
-
-    @property
-    def session_minutes(self) -> int:
-        """Length of an appointment of the :attr:`main_kind` (60 without one)."""
-        main = self.main_kind
-        return main.minutes if main is not None else 60
-
 
 @dataclass
 class Facts:
@@ -269,7 +257,7 @@ def _client_facts(
     ]
     facts.kinds = {kf.kind.id: kf for kf in kinds}
     need = instance.min_weekly_minutes(client)
-    most = sum(kf.count * kf.minutes for kf in kinds if kf.kind.counts_toward_hours)
+    most = instance.counted_minutes_asked(client)
 
     group_reasons: dict[str, list[str]] = {}
     for group in instance.groups:

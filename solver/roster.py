@@ -59,9 +59,16 @@ __all__ = [
     "ensure_roster_matches",
     "load_roster",
     "parse_roster",
+    "proved_status",
 ]
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+
+
+def proved_status(objective: int, bound: int | None) -> Status:
+    """The status of a valid roster: ``optimal`` when a proved lower bound reaches its
+    objective, else ``feasible``."""
+    return "optimal" if bound == objective else "feasible"
 
 
 Amount = Annotated[int, Field(ge=0, le=MAX_OBJECTIVE)]

@@ -42,7 +42,7 @@ from solver.model.conflicts import explain_infeasibility
 from solver.model.extract import roster_from_solution, rounded_bound
 from solver.options import Deadline, Progress, SolveOptions, SolveResult, SolveStats, Stopped
 from solver.precompute import Facts, derive_facts, span
-from solver.roster import Penalties, Roster, Status, Unassigned
+from solver.roster import Penalties, Roster, Status, Unassigned, proved_status
 from solver.search.greedy import greedy_roster
 from solver.search.large import restrict, static_bound
 from solver.search.phases import BOUND_PHASE_WORKERS, ModelRejected, Recorder, run_search
@@ -363,7 +363,7 @@ def _warm_result(
     bound = rounded_bound(solver, objective, proved)
     return warm.model_copy(
         update={
-            "status": "optimal" if bound == objective else warm.status,
+            "status": proved_status(objective, bound),
             "best_bound": bound,
             "solve_seconds": round(time.perf_counter() - start, 3),
         }
@@ -373,9 +373,9 @@ def _warm_result(
 def _with_static_bound(roster: Roster, bound: int) -> Roster:
     """A roster of the smaller model of a large week, with the week's static bound
     (optimal only if it reaches that bound)."""
-    optimal = roster.objective == bound
+    assert roster.objective is not None
     return roster.model_copy(
-        update={"status": "optimal" if optimal else "feasible", "best_bound": bound}
+        update={"status": proved_status(roster.objective, bound), "best_bound": bound}
     )
 
 

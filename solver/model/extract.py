@@ -9,7 +9,16 @@ from ortools.sat.python import cp_model
 from solver.model import RosterModel
 from solver.model.variables import Variables
 from solver.precompute import Facts, interval_at
-from solver.roster import Appointment, Missed, Penalties, Placement, Roster, RosterGroup, Status
+from solver.roster import (
+    Appointment,
+    Missed,
+    Penalties,
+    Placement,
+    Roster,
+    RosterGroup,
+    Status,
+    proved_status,
+)
 
 __all__ = ["roster_from_solution", "rounded_bound"]
 
@@ -58,9 +67,8 @@ def roster_from_solution(
     penalties = Penalties(**amounts)
     objective = penalties.total()
     bound = objective if status == "optimal" else rounded_bound(solver, objective, proved)
-    if bound == objective:
-        # A proved bound (the search's, or the bound phase's) that the roster reaches.
-        status = "optimal"
+    # A proved bound (the search's, or the bound phase's) that the roster reaches is a proof.
+    status = proved_status(objective, bound)
     return Roster(
         format_version=facts.instance.source_version,
         status=status,

@@ -178,10 +178,6 @@ def r6_appointments(model: cp_model.CpModel, v: Variables, facts: Facts) -> None
                     model.add_linear_expression_in_domain(start, domain).only_enforce_if(when)
 
 
-# The v1 name of the rule.
-r6_individual_sessions = r6_appointments
-
-
 def r7_no_double_booking(
     model: cp_model.CpModel, v: Variables, facts: Facts, enforce: Enforce
 ) -> None:
@@ -300,7 +296,7 @@ def r10_weekly_hours(model: cp_model.CpModel, v: Variables, facts: Facts, enforc
     for client_id, cf in facts.clients.items():
         need = facts.instance.min_weekly_minutes(cf.client)
         counted = [s for s in v.slots(client_id) if s.counted]
-        most = sum(kf.count * kf.minutes for kf in cf.kinds.values() if kf.kind.counts_toward_hours)
+        most = facts.instance.counted_minutes_asked(cf.client)
         sure = sum(s.length * len(s.starts) for s in counted if s.required)
         for group_id in cf.groups:
             group = facts.instance.group(group_id)

@@ -55,10 +55,6 @@ class KindSlots:
         return dict(sorted(out.items()))
 
 
-# The v1 name of the one-kind case.
-ClientSessions = KindSlots
-
-
 @dataclass(frozen=True)
 class RosterValue:
     """The value a roster gives one decision variable.

@@ -186,11 +186,7 @@ class _Greedy:
         """Groups that fit the client whatever else happens: R1 (but the facilitator), busy, R10
         (with every counted appointment the client asks for)."""
         needed = self.inst.min_weekly_minutes(client)
-        most = sum(
-            self.inst.requested(client, k) * self.inst.appointment_minutes(client, k)
-            for k in self.inst.kinds
-            if k.counts_toward_hours
-        )
+        most = self.inst.counted_minutes_asked(client)
         if client.pinned_group is not None:
             candidates = [self.inst.group(client.pinned_group)]
         else:

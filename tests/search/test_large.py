@@ -41,7 +41,8 @@ def test_restrict_keeps_pinned_chosen_and_preferred_therapists(
         assert len(cf.groups) == min(len(full.groups), 2)  # pinned/greedy's first, then best
         pinned_chosen_preferred = 2 + len(cf.client.preferred_therapists)
         assert len(cf.therapists) <= max(large.MIN_PER_CLIENT, pinned_chosen_preferred)
-        assert set(cf.starts) == set(cf.therapists)
+        main = cf.main_kind
+        assert main is not None and set(main.starts) == set(cf.therapists)
         for t in cf.client.preferred_therapists:
             if t in full.therapists:
                 assert t in cf.therapists
