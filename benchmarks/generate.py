@@ -89,7 +89,7 @@ TIERS: dict[str, Tier] = {
     "l": Tier(sites=5, clients=1000, therapists=100, groups=180, pins=10),
     "xl": Tier(sites=12, clients=3000, therapists=300, groups=500, pins=25),
 }
-SCENARIOS: tuple[str, ...] = ("normal", "overload", "evening")
+SCENARIOS: tuple[str, ...] = ("normal", "overload", "evening", "split")
 CHANGES: tuple[str, ...] = ("discharge", "intake", "therapist_off", "shift_change")
 STANDARD_SEEDS: tuple[int, ...] = (1, 2, 3)
 OVERLOAD_STAFF = 0.55
@@ -690,6 +690,10 @@ def unpinned_week(tier: str, scenario: str, seed: int) -> dict[str, Any]:
         raise ValueError(f"unknown tier {tier!r}; choose from {', '.join(TIERS)}")
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; choose from {', '.join(SCENARIOS)}")
+    if scenario == "split":  # outside-like staff patterns: benchmarks/generate_patterns.py
+        from benchmarks.generate_patterns import split_week
+
+        return split_week(tier, seed)
     spec = TIERS[tier]
     # Separate streams: the staff of "normal" and "evening" are the same for a seed.
     staff_rng = random.Random(f"iop-bench/{tier}/{seed}/staff")

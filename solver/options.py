@@ -55,10 +55,11 @@ class SolveOptions:
     Attributes:
         time_limit: seconds for the whole call, precomputation included (finite, > 0).
         workers: CP-SAT search workers; ``None`` means the cores this process may use.
-            With one worker and a fixed seed the result is reproducible when the search
-            ends before the time limit. Below 8 workers, a search still unproved after
-            85 % of the time spends the rest proving a better bound (the bound phase);
-            memory grows with the workers on large weeks.
+            With two workers or more, one runs the repair steps beside CP-SAT's search
+            (:mod:`solver.search.portfolio`); with one, they take turns. Below 8
+            workers, a search still unproved after 85 % of the time spends the rest
+            proving a better bound (the bound phase); memory grows with the workers on
+            large weeks.
         seed: random seed of the search (0 to 2**31 - 1).
         log: let CP-SAT log its search to standard output.
 

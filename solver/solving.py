@@ -45,7 +45,8 @@ from solver.precompute import Facts, derive_facts, span
 from solver.roster import Penalties, Roster, Status, Unassigned, proved_status
 from solver.search.greedy import greedy_roster
 from solver.search.large import restrict, static_bound
-from solver.search.phases import BOUND_PHASE_WORKERS, ModelRejected, Recorder, run_search
+from solver.search.phases import ModelRejected, Recorder, run_search
+from solver.search.portfolio import search_week
 from solver.vocabulary import log_vocabulary_warnings
 
 __all__ = ["INTERRUPTED", "ModelRejected", "solve", "solve_detailed"]
@@ -149,16 +150,22 @@ def solve_detailed(
     except Stopped:
         roster = _before_search(instance, warm, options, deadline, start)
         return _finished(roster, _early_stats(start, workers, recorder), deadline, start)
-    solver, code, bound = run_search(
-        week.built,
-        recorder,
-        options,
-        deadline=Deadline(deadline.at - reasons_seconds, stop),
-        phases=not week.restricted and workers < BOUND_PHASE_WORKERS,
-        # A large week's model proves nothing about the week: every worker improves rosters,
-        # starting from the greedy one (neighbourhood searches need a roster to start from).
-        lns_only=week.restricted and week.warm.status == "feasible" and previous is None,
-    )
+    search_deadline = Deadline(deadline.at - reasons_seconds, stop)
+    if week.restricted:
+        solver, code, bound = run_search(
+            week.built,
+            recorder,
+            options,
+            deadline=search_deadline,
+            # A large week's model proves nothing about the week: every worker improves
+            # rosters, starting from the greedy one (neighbourhood searches need a roster).
+            lns_only=week.warm.status == "feasible" and previous is None,
+        )
+    else:
+        start_from = warm if warm.status == "feasible" else None
+        solver, code, bound = search_week(
+            week.built, recorder, options, deadline=search_deadline, start_from=start_from
+        )
     if week.restricted and code in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
         # Proofs about the smaller model say nothing about the week.
         code = cp_model.FEASIBLE if code == cp_model.OPTIMAL else cp_model.UNKNOWN

@@ -99,13 +99,13 @@ def test_the_search_leaves_time_for_the_reasons(monkeypatch: pytest.MonkeyPatch)
     assert len(greedy_roster(week).unassigned) == 1
     monkeypatch.setattr(precompute, "_client_facts", slowed(precompute._client_facts))
     search_ends: list[float] = []
-    run_search = solving.run_search
+    search_week = solving.search_week
 
     def spy(*args: Any, deadline: Deadline, **kwargs: Any) -> Any:
         search_ends.append(deadline.at)
-        return run_search(*args, deadline=deadline, **kwargs)
+        return search_week(*args, deadline=deadline, **kwargs)
 
-    monkeypatch.setattr(solving, "run_search", spy)
+    monkeypatch.setattr(solving, "search_week", spy)
     start = time.perf_counter()
     roster = solve(week, SolveOptions(time_limit=30, workers=1, seed=0))
     (search_end,) = search_ends

@@ -1,0 +1,189 @@
+"""Repair by neighbourhoods: re-solve a few clients' placements at a time, the rest held.
+
+Each step copies the built model, fixes the placement literals of every client outside
+a neighbourhood (see :mod:`solver.search.neighbourhoods`) to their values in the best
+roster so far, hints that whole roster, and lets one CP-SAT worker search the copy for
+a short while. Every roster of the copy is a roster of the week (only choices were
+removed), so an improvement is kept as it is; nothing a step proves says anything about
+the week (the bound comes from the full search beside it, :mod:`solver.search.portfolio`).
+
+The size of the neighbourhood adapts: a step that finishes its copy (proves it has no
+better roster) well within its time grows the next neighbourhood, a step that runs out
+of time shrinks it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from solver.model import RosterModel
+from solver.options import Deadline
+from solver.search.neighbourhoods import Decisions, choose
+from solver.search.phases import Recorder, stopped_on_request
+
+__all__ = ["Incumbent", "repair"]
+
+log = logging.getLogger(__name__)
+
+STEP_SECONDS = 3.0
+"""The most one step may search its neighbourhood."""
+
+FIRST_SIZE = 20
+"""Clients freed by the first step (the size then adapts)."""
+
+MIN_SIZE, MAX_SHARE = 6, 0.6
+"""The smallest neighbourhood, and the largest as a share of the clients."""
+
+
+@dataclass
+class _Best:
+    objective: int
+    values: list[int]
+    solver: cp_model.CpSolver | None  # holds the roster, when a repair step found it
+
+
+class Incumbent:
+    """The best roster so far, shared by the repair steps and the full search (thread-safe),
+    with the best lower bound the full search has proved."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._best: _Best | None = None
+        self.bound = 0.0
+
+    def offer(
+        self, objective: int, values: Sequence[int], solver: cp_model.CpSolver | None
+    ) -> bool:
+        """Keep the roster when it is better than the best so far; True when kept."""
+        with self._lock:
+            if self._best is not None and objective >= self._best.objective:
+                return False
+            self._best = _Best(objective, list(values), solver)
+            return True
+
+    def raise_bound(self, bound: float) -> None:
+        """A lower bound proved by the full search."""
+        with self._lock:
+            self.bound = max(self.bound, bound)
+
+    def best(self) -> _Best | None:
+        """The best roster so far (None before the first)."""
+        with self._lock:
+            return self._best
+
+    def proved(self) -> bool:
+        """True when the best roster reaches the proved bound."""
+        best = self.best()
+        return best is not None and best.objective <= math.ceil(self.bound - 1e-6)
+
+
+def repair(
+    built: RosterModel,
+    incumbent: Incumbent,
+    recorder: Recorder,
+    deadline: Deadline,
+    seed: int,
+) -> int:
+    """Improve ``incumbent`` step by step until ``deadline`` (or its stop request), or until
+    it reaches the proved bound. Waits for a first roster when there is none yet. Returns
+    the number of steps."""
+    decisions = Decisions(built)
+    rng = random.Random(seed)
+    count = len(decisions.clients)
+    size = min(FIRST_SIZE, max(MIN_SIZE, count // 3))
+    steps = 0
+    while not deadline.expired() and not incumbent.proved():
+        best = incumbent.best()
+        if best is None:
+            time.sleep(0.05)
+            continue
+        shape = decisions.shape(best.values)
+        free = choose(decisions, shape, size, rng)
+        seconds = min(STEP_SECONDS, deadline.left())
+        started = time.perf_counter()
+        solver, finished = _step(
+            built, decisions.fixings(best.values, shape, free), best, seconds, rng, deadline
+        )
+        steps += 1
+        took = time.perf_counter() - started
+        objective = None if solver is None else round(solver.objective_value)
+        if solver is not None and objective is not None:
+            _offer(incumbent, recorder, objective, solver)
+        log.debug(
+            "repair step %d (%s, %d clients, %d providers, %.2f s, %s): %s -> %s",
+            steps,
+            free.name,
+            len(free.clients),
+            len(free.providers),
+            took,
+            "finished" if finished else "cut",
+            best.objective,
+            objective,
+        )
+        if not free.sized:
+            continue
+        if finished and took < seconds / 2:
+            size = min(max(MIN_SIZE, int(MAX_SHARE * count)), int(size * 1.25) + 1)
+        elif not finished:
+            size = max(MIN_SIZE, int(size * 0.8))
+    return steps
+
+
+def _offer(
+    incumbent: Incumbent, recorder: Recorder, objective: int, solver: cp_model.CpSolver
+) -> None:
+    if incumbent.offer(objective, list(solver.response_proto.solution), solver):
+        recorder.report(objective, incumbent.bound)
+
+
+def _step(
+    built: RosterModel,
+    fixings: list[tuple[int, int]],
+    best: _Best,
+    seconds: float,
+    rng: random.Random,
+    deadline: Deadline,
+) -> tuple[cp_model.CpSolver | None, bool]:
+    """Search the copy of the model with ``fixings`` (variable index, value) held. Returns
+    the solver when it found a better roster than ``best`` (else None), and whether it
+    finished."""
+    model = built.model.clone()
+    proto = model.proto
+    for index, value in fixings:
+        domain = proto.variables[index].domain
+        domain.clear()
+        domain.extend([value, value])
+    hint = proto.solution_hint
+    hint.vars.clear()
+    hint.values.clear()
+    hint.vars.extend(range(len(best.values)))
+    hint.values.extend(best.values)
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = 1
+    params.max_time_in_seconds = max(0.01, seconds)
+    params.random_seed = rng.randrange(2**31)
+    params.catch_sigint_signal = False
+    import os
+
+    if os.environ.get("LNS_LIGHT"):
+        params.cp_model_probing_level = 0
+        params.symmetry_level = 0
+    if os.environ.get("LNS_LIN"):
+        params.linearization_level = int(os.environ["LNS_LIN"])
+    with stopped_on_request(solver, deadline):
+        code = solver.solve(model)
+    finished = code in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and round(solver.objective_value) < (
+        best.objective
+    ):
+        return solver, finished
+    return None, finished

@@ -1,0 +1,231 @@
+"""Neighbourhoods of a roster: which clients' placements a repair step may change.
+
+A roster of the model is a vector of variable values. :class:`Decisions` reads, for
+each client, the literals that say where they are (placed, group, primary therapist,
+specialist providers) and, from a vector, the roster's shape: who is in which group,
+with which therapist and provider. A neighbourhood is a set of *free* clients; every
+other client keeps those decisions (their appointment times, the facilitators and the
+running groups stay free). :func:`choose` builds one around a client the roster
+leaves out (the groups and therapists they could use, and the people now holding
+them), or, when everyone is placed, around a group or a therapist picked at random.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from solver.model import RosterModel
+
+__all__ = ["Decisions", "Neighbourhood", "Shape", "choose"]
+
+
+@dataclass(frozen=True)
+class _ClientLiterals:
+    placed: int
+    groups: tuple[tuple[str, int], ...]
+    therapists: tuple[tuple[str, int], ...]
+    providers: tuple[tuple[str, int], ...]  # specialist providers, any kind
+    times: tuple[int, ...]  # appointment starts, days and presences
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """Clients whose placements may change, and providers whose calendars may change (the
+    free clients choose their providers among these; every client of theirs may move)."""
+
+    clients: set[str]
+    providers: set[str]
+    name: str
+    sized: bool = True  # built to the size asked for (else its own size, which stays)
+
+
+@dataclass
+class Shape:
+    """Who is where in one roster (a vector of the model's values)."""
+
+    unplaced: list[str] = field(default_factory=list)
+    group_of: dict[str, str] = field(default_factory=dict)
+    members: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    caseload: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    providers_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+class Decisions:
+    """The placement literals of every client of a built model, by variable index."""
+
+    def __init__(self, built: RosterModel) -> None:
+        v = built.variables
+        self.facts = built.facts
+        self._clients: dict[str, _ClientLiterals] = {}
+        for client_id in v.placed_clients():
+            placed = v.placed(client_id)
+            assert placed is not None
+            providers = tuple(
+                (t, lit.index)
+                for slots in v.slots(client_id)
+                if not slots.by_primary
+                for t, lit in slots.providers.items()
+            )
+            times = [
+                var.index
+                for slots in v.slots(client_id)
+                for var in (
+                    *slots.starts,
+                    *(lit for by_day in slots.on_day for lit in by_day.values()),
+                    *(() if slots.required else slots.present),
+                )
+            ]
+            self._clients[client_id] = _ClientLiterals(
+                placed.index,
+                tuple((g, x.index) for g, x in v.groups_of(client_id)),
+                tuple((t, y.index) for t, y in v.therapists_of(client_id)),
+                providers,
+                tuple(times),
+            )
+
+    @property
+    def clients(self) -> list[str]:
+        """Clients who may be placed."""
+        return list(self._clients)
+
+    def shape(self, values: Sequence[int]) -> Shape:
+        """Who is where in the roster ``values``."""
+        shape = Shape()
+        for client_id, lits in self._clients.items():
+            if not values[lits.placed]:
+                shape.unplaced.append(client_id)
+                continue
+            for group_id, index in lits.groups:
+                if values[index]:
+                    shape.group_of[client_id] = group_id
+                    shape.members[group_id].append(client_id)
+            for provider, index in (*lits.therapists, *lits.providers):
+                if values[index]:
+                    shape.caseload[provider].append(client_id)
+                    shape.providers_of[client_id].add(provider)
+        return shape
+
+    def fixings(
+        self, values: Sequence[int], shape: Shape, free: Neighbourhood
+    ) -> list[tuple[int, int]]:
+        """(variable index, value) that hold what ``free`` does not free: the placements of
+        every client outside it, the appointment times of every client whose providers are
+        all outside it, and the free clients' choice of any provider outside it."""
+        out: list[tuple[int, int]] = []
+        for client_id, lits in self._clients.items():
+            if client_id in free.clients:
+                for provider, index in (*lits.therapists, *lits.providers):
+                    if provider not in free.providers:
+                        out.append((index, 0))
+                continue
+            for index in (lits.placed, *(i for _, i in (*lits.groups, *lits.therapists))):
+                out.append((index, values[index]))
+            for _, index in lits.providers:
+                out.append((index, values[index]))
+            if not shape.providers_of.get(client_id, set()) & free.providers:
+                out.extend((index, values[index]) for index in lits.times)
+        return out
+
+
+def choose(decisions: Decisions, shape: Shape, size: int, rng: random.Random) -> Neighbourhood:
+    """A neighbourhood of about ``size`` clients (at least one group's or one caseload's
+    worth when the roster has them): around a client left out most of the time while
+    there are any, else around random groups and caseloads."""
+    facts = decisions.facts
+    unplaced = [c for c in shape.unplaced if facts.clients[c].placeable]
+    draw = rng.random()
+    if unplaced and draw < OPEN_SHARE and (opened := _open_group(decisions, shape, unplaced, rng)):
+        clients, providers = opened
+        name = "open"
+    elif unplaced and draw < UNPLACED_SHARE:
+        clients, providers = _around_unplaced(decisions, shape, unplaced, size, rng)
+        name = "unplaced"
+    else:
+        clients, providers = _around_resources(shape, size, rng), set()
+        name = "resources"
+    for client_id in clients:
+        providers |= shape.providers_of.get(client_id, set())
+    return Neighbourhood(clients, providers, name, sized=name != "open")
+
+
+OPEN_SHARE, UNPLACED_SHARE = 0.5, 0.85
+"""While some clients are left out: how often a neighbourhood opens a group for them
+(below ``OPEN_SHARE``), and how often it is built around one of them (below
+``UNPLACED_SHARE``); the rest move random groups and caseloads."""
+
+PROVIDERS_TRIED = 3
+"""Candidate primary therapists (and providers of each specialist kind) opened to a client
+left out."""
+
+
+def _around_unplaced(
+    decisions: Decisions, shape: Shape, unplaced: list[str], size: int, rng: random.Random
+) -> tuple[set[str], set[str]]:
+    """A client left out, a few of the groups and therapists they could use, the people in
+    those groups and caseloads, and other clients left out who could use them too."""
+    facts = decisions.facts
+    seed = rng.choice(unplaced)
+    cf = facts.clients[seed]
+    groups = rng.sample(cf.groups, len(cf.groups))
+    therapists = rng.sample(cf.therapists, min(PROVIDERS_TRIED, len(cf.therapists)))
+    providers = set(therapists)
+    for kf in cf.kinds.values():
+        if not kf.primary and kf.starts:
+            candidates = sorted(kf.starts)
+            providers.update(rng.sample(candidates, min(PROVIDERS_TRIED, len(candidates))))
+    clients = {seed}
+    for therapist_id in therapists:
+        clients.update(shape.caseload.get(therapist_id, []))
+    for group_id in groups:
+        if len(clients) >= size:
+            break
+        clients.update(shape.members.get(group_id, []))
+    others = [c for c in unplaced if c != seed]
+    rng.shuffle(others)
+    wanted_groups = set(groups)
+    for other in others[: max(1, size // 10)]:
+        ocf = facts.clients[other]
+        if wanted_groups & set(ocf.groups) and providers & set(ocf.therapists):
+            clients.add(other)
+    return clients, providers
+
+
+def _open_group(
+    decisions: Decisions, shape: Shape, unplaced: list[str], rng: random.Random
+) -> tuple[set[str], set[str]] | None:
+    """A group that does not run, the clients left out who could join it, a few of their
+    candidate therapists and its possible facilitators (whose calendars may move); None
+    when no such group has clients enough to run."""
+    facts = decisions.facts
+    minimum = facts.instance.program.group_min_size
+    candidates: dict[str, list[str]] = defaultdict(list)
+    for client_id in unplaced:
+        for group_id in facts.clients[client_id].groups:
+            if group_id not in shape.members and facts.facilitators.get(group_id):
+                candidates[group_id].append(client_id)
+    openable = sorted(g for g, cs in candidates.items() if len(cs) >= minimum)
+    if not openable:
+        return None
+    group_id = rng.choice(openable)
+    capacity = facts.instance.group(group_id).capacity
+    clients = set(rng.sample(candidates[group_id], min(capacity, len(candidates[group_id]))))
+    providers = set(facts.facilitators[group_id])
+    for client_id in clients:
+        therapists = facts.clients[client_id].therapists
+        providers.update(rng.sample(therapists, min(PROVIDERS_TRIED, len(therapists))))
+    return clients, providers
+
+
+def _around_resources(shape: Shape, size: int, rng: random.Random) -> set[str]:
+    """Random groups' members and therapists' caseloads, until ``size`` clients."""
+    pools = [*shape.members.values(), *shape.caseload.values()]
+    rng.shuffle(pools)
+    free: set[str] = set()
+    for pool in pools:
+        if len(free) >= size:
+            break
+        free.update(pool)
+    return free

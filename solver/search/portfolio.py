@@ -1,0 +1,294 @@
+"""The search of a built model: CP-SAT's search, repair steps, then the bound phase.
+
+Measured on weeks from outside the project's generator (benchmarks/README.md, issue 15),
+CP-SAT's own search from the hand-built roster places most clients within seconds, then
+stalls with a few left out: its neighbourhoods relax random variables, constraints or
+intervals, while what keeps a client out is a group that does not run (it needs several
+clients at once and a facilitator) or a few therapists' calendars. So the search runs in
+three stages, sharing the best roster through an :class:`~solver.search.lns.Incumbent`:
+
+1. **CP-SAT's search** (:func:`~solver.search.phases.search`) of the whole model, hinted
+   with the hand-built (or the previous) roster, for :data:`FIRST_SHARE` of the time;
+2. **repair steps** (:func:`solver.search.lns.repair`), one thread a worker, from the best
+   roster so far: neighbourhoods that open a group for the clients left out, or free the
+   groups and caseloads one of them could use, each re-solved exactly with everyone
+   else held, until :data:`~solver.search.phases.SEARCH_SHARE` of the time;
+3. **the bound phase**: the whole model again, hinted with the best roster, bounded below
+   by the bound proved so far, searched with CP-SAT's ``max_lp`` worker, whose root
+   relaxation proves a bound within seconds.
+
+A stage that proves its roster optimal (or the pins infeasible) ends the search; so does
+a roster that reaches the proved bound.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import threading
+import time
+
+from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model_helper import CpSolverStatus
+
+from solver.model import RosterModel
+from solver.options import Deadline, SolveOptions
+from solver.roster import Roster
+from solver.search.lns import Incumbent, repair
+from solver.search.phases import BOUND_PHASE_WORKERS, SEARCH_SHARE, Recorder, search
+
+__all__ = ["FIRST_SHARE", "search_week"]
+
+log = logging.getLogger(__name__)
+
+FIRST_SHARE = 0.5
+"""The share of the search's time for CP-SAT's own search (stage 1)."""
+
+FIRST_RUN_SECONDS = 10.0
+"""How long CP-SAT's search runs before its first restart from a better roster."""
+
+COMPLETE_SECONDS = 5.0
+"""The most spent turning the hand-built roster into a full vector of the model's values."""
+
+_PROOFS = (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+
+
+def search_week(
+    built: RosterModel,
+    recorder: Recorder,
+    options: SolveOptions,
+    *,
+    deadline: Deadline,
+    start_from: Roster | None,
+) -> tuple[cp_model.CpSolver, CpSolverStatus, float]:
+    """Search ``built`` until ``deadline`` (see the module docstring). ``start_from`` is the
+    hand-built roster the repair steps may start from (None when it honours no pins); the
+    model's own hints (the hand-built or previous roster) start CP-SAT's search.
+
+    Returns the solver holding the best roster, its status (``OPTIMAL`` only when proved
+    for the week) and the proved bound.
+    """
+    incumbent = Incumbent()
+    recorder.share = lambda values, objective: incumbent.offer(objective, values, None)
+    try:
+        if start_from is not None:
+            _complete(built, start_from, incumbent, deadline)
+        if options.worker_count() == 1:
+            found = _staged(built, recorder, options, incumbent, deadline)
+        else:
+            found = _side_by_side(built, recorder, options, incumbent, deadline)
+    finally:
+        recorder.share = None
+    return _best_of(found, incumbent)
+
+
+def _staged(
+    built: RosterModel,
+    recorder: Recorder,
+    options: SolveOptions,
+    incumbent: Incumbent,
+    deadline: Deadline,
+) -> list[tuple[cp_model.CpSolver, CpSolverStatus]]:
+    """One worker: the three stages one after the other."""
+    first_end = time.perf_counter() + FIRST_SHARE * deadline.left()
+    solver, code = search(
+        built,
+        recorder,
+        options,
+        first_end - time.perf_counter(),
+        deadline,
+        on_bound=incumbent.raise_bound,
+    )
+    found = [(solver, code)]
+    if code not in _PROOFS:
+        repair_end = time.perf_counter() + _repair_share() * deadline.left()
+        repair(built, incumbent, recorder, Deadline(repair_end, deadline.stop), options.seed)
+        if not incumbent.proved() and deadline.left() > 1.0:
+            found.append(_bound_phase(built, recorder, options, incumbent, deadline))
+    return found
+
+
+def _side_by_side(
+    built: RosterModel,
+    recorder: Recorder,
+    options: SolveOptions,
+    incumbent: Incumbent,
+    deadline: Deadline,
+) -> list[tuple[cp_model.CpSolver, CpSolverStatus]]:
+    """Two workers or more: repair steps on one thread from the start, CP-SAT's search and
+    then the bound phase on the other workers."""
+    halt = threading.Event()
+    inner = Deadline(deadline.at, halt)
+    relay = _relay_stop(deadline, halt)
+
+    def repairing() -> None:
+        steps = repair(built, incumbent, recorder, inner, options.seed)
+        log.info("repair: %d steps", steps)
+        if incumbent.proved():
+            halt.set()
+
+    thread = threading.Thread(target=repairing, name="repair", daemon=True)
+    thread.start()
+    full = dataclasses.replace(options, workers=options.worker_count() - 1)
+    with_bound_phase = full.worker_count() < BOUND_PHASE_WORKERS
+    try:
+        share = SEARCH_SHARE if with_bound_phase else 1.0
+        found = _restarts(built, recorder, full, incumbent, inner, share)
+        unproved = found[-1][1] not in _PROOFS and not incumbent.proved()
+        if with_bound_phase and unproved and inner.left() > 1.0:
+            found.append(_bound_phase(built, recorder, full, incumbent, inner))
+    finally:
+        halt.set()
+        thread.join()
+        relay.join()
+    return found
+
+
+def _restarts(
+    built: RosterModel,
+    recorder: Recorder,
+    options: SolveOptions,
+    incumbent: Incumbent,
+    deadline: Deadline,
+    share: float,
+) -> list[tuple[cp_model.CpSolver, CpSolverStatus]]:
+    """CP-SAT's search until ``share`` of the time, restarted
+    from the best roster whenever the repair steps have found a better one than its own:
+    its own neighbourhoods then polish that roster (a restart costs a presolve, about a
+    second on the 200-client tier). The first run lasts :data:`FIRST_RUN_SECONDS`, each
+    next one half again as long. The last run's status decides: a proof ends the search."""
+    end = time.perf_counter() + share * deadline.left()
+    seconds = FIRST_RUN_SECONDS
+    found: list[tuple[cp_model.CpSolver, CpSolverStatus]] = []
+    while True:
+        run_end = min(end, time.perf_counter() + seconds)
+        if end - run_end < seconds / 2:
+            run_end = end  # no run shorter than half the last
+        solver, code = search(
+            built,
+            recorder,
+            options,
+            run_end - time.perf_counter(),
+            deadline,
+            on_bound=incumbent.raise_bound,
+        )
+        found.append((solver, code))
+        if code in _PROOFS or deadline.expired() or time.perf_counter() >= end - 0.5:
+            return found
+        best = incumbent.best()
+        own = round(solver.objective_value) if code == cp_model.FEASIBLE else None
+        if best is not None and (own is None or best.objective < own):
+            _hint_values(built, best.values)
+        _add_bound(built, incumbent)
+        seconds *= 1.5
+
+
+def _add_bound(built: RosterModel, incumbent: Incumbent) -> None:
+    """Add the bound proved so far to the model (a valid constraint a later search starts
+    from)."""
+    proved = math.ceil(incumbent.bound - 1e-6)
+    if proved > 0:
+        built.model.add(built.objective() >= proved)
+
+
+def _relay_stop(deadline: Deadline, halt: threading.Event) -> threading.Thread:
+    """A thread that sets ``halt`` once the caller's stop request is set (it ends with
+    ``halt``)."""
+    stop = deadline.stop
+
+    def relay() -> None:
+        while not halt.wait(0.05):
+            if stop is not None and stop.is_set():
+                halt.set()
+
+    thread = threading.Thread(target=relay, name="stop-relay", daemon=True)
+    thread.start()
+    return thread
+
+
+def _repair_share() -> float:
+    """The share of the time left after stage 1 for the repair steps."""
+    return (SEARCH_SHARE - FIRST_SHARE) / (1.0 - FIRST_SHARE)
+
+
+def _bound_phase(
+    built: RosterModel,
+    recorder: Recorder,
+    options: SolveOptions,
+    incumbent: Incumbent,
+    deadline: Deadline,
+) -> tuple[cp_model.CpSolver, CpSolverStatus]:
+    """Stage 3: the whole model hinted with the best roster, bounded below by the bound
+    proved so far, searched with ``max_lp`` until the deadline."""
+    best = incumbent.best()
+    if best is not None:
+        _hint_values(built, best.values)
+    _add_bound(built, incumbent)
+    return search(
+        built,
+        recorder,
+        options,
+        deadline.left(),
+        deadline,
+        subsolvers=("max_lp",),
+        on_bound=incumbent.raise_bound,
+    )
+
+
+def _best_of(
+    found: list[tuple[cp_model.CpSolver, CpSolverStatus]], incumbent: Incumbent
+) -> tuple[cp_model.CpSolver, CpSolverStatus, float]:
+    """The solver holding the best roster of the stages and the repair steps, its status
+    (optimal when proved by a stage or when it reaches the proved bound) and the bound."""
+    bound = incumbent.bound
+    for solver, code in found:
+        if code in _PROOFS:
+            return solver, code, max(bound, solver.best_objective_bound)
+    rosters = [
+        (round(solver.objective_value), solver)
+        for solver, code in found
+        if code == cp_model.FEASIBLE
+    ]
+    best = incumbent.best()
+    if best is not None and best.solver is not None:
+        rosters.append((best.objective, best.solver))
+    if not rosters:
+        return found[-1][0], found[-1][1], bound
+    objective, solver = min(rosters, key=lambda pair: pair[0])
+    proved = objective <= math.ceil(bound - 1e-6)
+    return solver, cp_model.OPTIMAL if proved else cp_model.FEASIBLE, bound
+
+
+def _complete(built: RosterModel, roster: Roster, incumbent: Incumbent, inner: Deadline) -> None:
+    """Offer ``roster`` (the hand-built one) as a full vector of the model's values: every
+    decision it makes is fixed on a copy of the model, which is then solved. Skipped when
+    the roster is not one of the model's (a start the model leaves out)."""
+    model = built.model.clone()
+    proto = model.proto
+    for item in built.variables.values_of(roster):
+        if item.var is None or not item.hintable:
+            return
+        domain = proto.variables[item.var.index].domain
+        domain.clear()
+        domain.extend([item.value, item.value])
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = max(0.01, min(COMPLETE_SECONDS, inner.left()))
+    solver.parameters.catch_sigint_signal = False
+    code = solver.solve(model)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        objective = round(solver.objective_value)
+        incumbent.offer(objective, list(solver.response_proto.solution), solver)
+    else:
+        log.info("the hand-built roster is not one of the model's (%s)", solver.status_name(code))
+
+
+def _hint_values(built: RosterModel, values: list[int]) -> None:
+    """Hint every variable of ``built`` with ``values`` (a whole roster)."""
+    proto = built.model.proto
+    hint = proto.solution_hint
+    hint.vars.clear()
+    hint.values.clear()
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)

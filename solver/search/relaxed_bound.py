@@ -1,0 +1,474 @@
+"""A lower bound for large weeks from a relaxation that keeps placements and drops times.
+
+A large week is searched on a smaller model (:mod:`solver.search.large`) whose bound says
+nothing about the week. The relaxation here keeps every choice of the week that does not
+depend on when appointments take place: who is placed, in which group, with which primary
+therapist and specialist providers, which groups run and who facilitates them, with the
+rules on those choices (R1's avoided facilitators, R3 group sizes, R4 facilitators and
+their ``max_groups``, R5 caseloads, R8 rooms, R9 keep-apart, R11 pins). Of R2, R6 and R7
+it keeps only consequences that hold in every roster:
+
+* a therapist's facilitated meetings and appointments do not overlap and lie where they
+  could be held, so their minutes add up to no more than the measure of the union of
+  those places, in the whole week and in each of a few windows of the day (a meeting
+  counts with its minutes inside the window; an appointment with the fewest minutes
+  it could have inside it);
+* a client in a group (not a pull-out one) holds each required appointment clear of
+  the group's meetings, on different days for one kind: a group leaving too few such
+  days is out of reach, and one whose meeting days leave too few of them costs extra
+  trips.
+
+Every roster of the week is a solution of this relaxation with an objective no larger
+than the roster's (terms that depend on times count 0 or their sure part), so CP-SAT's
+bound on it, even unproved, is a lower bound for every roster. The canonical starts of
+:func:`solver.precompute.derive_facts` keep an optimal roster (with the same groups,
+therapists, days and penalties), so the bound holds with them too. Reruns are not
+relaxed: the bound is for a solve without a previous roster.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from solver.instance import MINUTES_PER_DAY
+from solver.options import Deadline, Stopped
+from solver.precompute import ClientFacts, Facts, KindFacts, Span
+from solver.search.large import static_bound
+from solver.search.phases import stopped_on_request
+
+__all__ = ["WINDOWS", "relaxed_bound"]
+
+log = logging.getLogger(__name__)
+
+LinearExpr = cp_model.LinearExprT
+
+WINDOWS: tuple[tuple[int, int], ...] = (
+    (0, 12 * 60),
+    (12 * 60, MINUTES_PER_DAY),
+    (17 * 60, MINUTES_PER_DAY),
+    (15 * 60, MINUTES_PER_DAY),
+)
+"""Minutes of the day (half-open) whose union over the week gives each therapist one more
+time constraint: before noon, after noon, evenings, and from 15:00 (adolescents after
+school); clients who can only be seen inside one compete for it."""
+
+
+@dataclass
+class _Load:
+    """Minutes a therapist may spend: ``(minutes in the week, per window) * literal``."""
+
+    items: list[tuple[int, tuple[int, ...], cp_model.IntVar]] = field(default_factory=list)
+
+
+@dataclass
+class _Relaxation:
+    """The relaxed model with its variables, by id."""
+
+    model: cp_model.CpModel
+    placed: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    assign: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    primary: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    runs: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    leads: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    loads: dict[str, _Load] = field(default_factory=lambda: defaultdict(_Load))
+    # (weight, count) pairs: the objective is the sum of weight * count.
+    terms: list[tuple[int, LinearExpr]] = field(default_factory=list)
+
+
+def relaxed_bound(
+    facts: Facts, *, seconds: float, workers: int, seed: int, deadline: Deadline
+) -> int:
+    """A lower bound on the objective of every roster of the week (without a previous
+    roster): the larger of :func:`~solver.search.large.static_bound` and the bound CP-SAT
+    proves on the relaxation (see the module docstring) within ``seconds`` (less when
+    ``deadline`` comes first or its stop is requested).
+
+    The week's ``facts`` are those of the whole week (not a smaller model's), derived
+    with or without canonical starts.
+    """
+    floor = static_bound(facts)
+    try:
+        relaxation = _build(facts, deadline)
+    except Stopped:
+        log.info("relaxed bound: the deadline passed while building; static bound %d", floor)
+        return floor
+    seconds = min(seconds, deadline.left())
+    if seconds <= 0:
+        return floor
+    found = _solve(relaxation, seconds, workers, seed, deadline)
+    log.info("relaxed bound %s (static bound %d)", found, floor)
+    return floor if found is None else max(floor, found)
+
+
+def _solve(
+    relaxation: _Relaxation, seconds: float, workers: int, seed: int, deadline: Deadline
+) -> int | None:
+    """CP-SAT's bound on the relaxation after ``seconds``, rounded up; None when none."""
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.max_time_in_seconds = max(0.01, seconds)
+    params.num_workers = workers
+    params.random_seed = seed
+    params.catch_sigint_signal = False
+    # Linearization level 2 puts every constraint in the LP, which gives the bound here.
+    params.linearization_level = 2
+    params.cp_model_probing_level = 0
+    with stopped_on_request(solver, deadline):
+        code = solver.solve(relaxation.model)
+    if code == cp_model.INFEASIBLE:
+        # Only with pins: then the week has no roster, and no bound is needed.
+        return None
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
+        log.warning("relaxed bound: CP-SAT answered %s", solver.status_name(code))
+        return None
+    bound = solver.best_objective_bound
+    if not math.isfinite(bound):
+        return None
+    return max(0, math.ceil(bound - 1e-6))
+
+
+def _build(facts: Facts, deadline: Deadline) -> _Relaxation:
+    """The relaxed model of the week, with its objective.
+
+    Raises:
+        Stopped: the deadline passed (checked per client and per therapist).
+    """
+    relaxation = _Relaxation(cp_model.CpModel())
+    for cf in facts.clients.values():
+        deadline.check()
+        _add_client(relaxation, facts, cf)
+    _add_groups(relaxation, facts)
+    _add_caseloads(relaxation, facts)
+    places = _places(facts, deadline)
+    for therapist in facts.instance.therapists:
+        deadline.check()
+        _add_time(relaxation, places.get(therapist.id, []), therapist.id)
+    model = relaxation.model
+    model.minimize(sum(weight * count for weight, count in relaxation.terms))
+    return relaxation
+
+
+def _add_client(relaxation: _Relaxation, facts: Facts, cf: ClientFacts) -> None:
+    """The client's placement, group, primary therapist and appointments, with their terms."""
+    model, client = relaxation.model, cf.client
+    weights = facts.instance.program.weights
+    trips = _trips_by_group(facts, cf)
+    groups = [g for g in cf.groups if g in trips]
+    if not cf.placeable or not groups:
+        relaxation.terms.append((weights.unassigned * client.priority, 1))
+        if client.pinned_group is not None or client.pinned_therapist is not None:
+            model.add_bool_or([])  # a pin no roster can honour: the week has none
+        return
+    placed = model.new_bool_var(f"placed[{client.id}]")
+    relaxation.placed[client.id] = placed
+    relaxation.terms.append((weights.unassigned * client.priority, 1 - placed))
+    if client.pinned_group is not None or client.pinned_therapist is not None:
+        model.add(placed == 1)  # R11; the facts keep only the pinned group and therapist
+    xs = {g: model.new_bool_var(f"assign[{client.id},{g}]") for g in groups}
+    ys = {t: model.new_bool_var(f"primary[{client.id},{t}]") for t in cf.therapists}
+    relaxation.assign.update({(client.id, g): x for g, x in xs.items()})
+    relaxation.primary.update({(client.id, t): y for t, y in ys.items()})
+    model.add(sum(xs.values()) == placed)
+    model.add(sum(ys.values()) == placed)
+    if client.shift_preference is not None and weights.shift_mismatch:
+        other = [
+            x for g, x in xs.items() if facts.instance.group(g).shift != client.shift_preference
+        ]
+        relaxation.terms.append((weights.shift_mismatch, sum(other)))
+    if client.preferred_therapists and weights.not_preferred_therapist:
+        other = [y for t, y in ys.items() if t not in client.preferred_therapists]
+        relaxation.terms.append((weights.not_preferred_therapist, sum(other)))
+    if weights.extra_trip:
+        relaxation.terms.append((weights.extra_trip, sum(n * xs[g] for g, n in trips.items())))
+    for kf in cf.kinds.values():
+        _add_kind(relaxation, facts, cf, kf, placed, ys)
+
+
+def _add_kind(
+    relaxation: _Relaxation,
+    facts: Facts,
+    cf: ClientFacts,
+    kf: KindFacts,
+    placed: cp_model.IntVar,
+    primary: dict[str, cp_model.IntVar],
+) -> None:
+    """One kind of appointment: its providers' minutes, and ``appointment_missed``.
+
+    A required kind is held in full with the chosen provider (the primary therapist, or
+    one specialist: R12); a wanted kind with ``held`` appointments, at most as many as the
+    provider has days for, and the rest are missed.
+    """
+    model, client_id = relaxation.model, cf.client.id
+    windows = {t: _window_minutes(kf, starts) for t, starts in kf.starts.items()}
+    if kf.primary:
+        chosen = {t: primary[t] for t in kf.starts if t in primary}
+    else:
+        chosen = {
+            t: model.new_bool_var(f"provider[{client_id},{kf.kind.id},{t}]") for t in kf.starts
+        }
+        if chosen:
+            model.add(sum(chosen.values()) <= placed)
+            if kf.required:
+                model.add(sum(chosen.values()) == placed)
+    if kf.required:
+        for t, lit in chosen.items():
+            week = kf.count * kf.minutes
+            inside = tuple(kf.count * w for w in windows[t])
+            relaxation.loads[t].items.append((week, inside, lit))
+        return
+    held_by: list[cp_model.IntVar] = []
+    for t, lit in chosen.items():
+        most = min(kf.count, len({s // MINUTES_PER_DAY for s in kf.starts[t]}))
+        for i in range(most):
+            # The i-th appointment held with t; one literal per appointment keeps the
+            # minutes linear.
+            held = model.new_bool_var(f"held[{client_id},{kf.kind.id},{t},{i}]")
+            model.add_implication(held, lit)
+            if held_by and i:
+                model.add_implication(held, held_by[-1])
+            held_by.append(held)
+            relaxation.loads[t].items.append((kf.minutes, windows[t], held))
+    weight = facts.instance.program.weights.appointment_missed
+    if weight:
+        relaxation.terms.append((weight, kf.count * placed - sum(held_by)))
+    if held_by:
+        model.add(sum(held_by) <= kf.count)
+
+
+def _window_minutes(kf: KindFacts, starts: list[int]) -> tuple[int, ...]:
+    """For each of :data:`WINDOWS`: the fewest minutes one appointment of the kind with
+    these starts has inside the window. (An appointment lies within one day, and its
+    minutes inside a window rise, stay, then fall as it starts later: the fewest are at
+    the earliest or the latest minute of the day it may start.)"""
+    if not starts:
+        return tuple(0 for _ in WINDOWS)
+    minutes_of_day = [s % MINUTES_PER_DAY for s in starts]
+    first, last = min(minutes_of_day), max(minutes_of_day)
+    return tuple(
+        min(_overlap((first, first + kf.minutes), w), _overlap((last, last + kf.minutes), w))
+        for w in WINDOWS
+    )
+
+
+def _overlap(a: Span, b: Span) -> int:
+    """Minutes two half-open spans share."""
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def _trips_by_group(facts: Facts, cf: ClientFacts) -> dict[str, int]:
+    """For each group the client could join with all their required appointments (each
+    kind on as many different days, clear of the group's meetings unless it is a pull-out
+    one): the extra trips any roster with the client in it pays at least (for each kind,
+    the appointments that cannot fall on a meeting day). Other groups are left out."""
+    required = [kf for kf in cf.kinds.values() if kf.required]
+    by_kind = [(kf, _starts_by_day(kf)) for kf in required]
+    cache: dict[tuple[str, int, tuple[Span, ...]], bool] = {}
+    out: dict[str, int] = {}
+    for group_id in cf.groups:
+        pull_out = facts.instance.group(group_id).pull_out
+        meetings = _meetings_by_day(facts.meetings[group_id])
+        trips = 0
+        for kf, starts_by_day in by_kind:
+            usable = 0
+            on_meeting_days = 0
+            for day, starts in starts_by_day.items():
+                today = meetings.get(day)
+                if today is None:
+                    usable += 1
+                    continue
+                key = (kf.kind.id, day, today)
+                if not pull_out and key not in cache:
+                    cache[key] = any(
+                        all(_overlap((s, s + kf.minutes), m) == 0 for m in today) for s in starts
+                    )
+                if pull_out or cache[key]:
+                    usable += 1
+                    on_meeting_days += 1
+            if usable < kf.count:
+                break
+            trips = max(trips, kf.count - on_meeting_days)
+        else:
+            out[group_id] = trips
+    return out
+
+
+def _starts_by_day(kf: KindFacts) -> dict[int, list[int]]:
+    """Every start of the kind with any provider, by day."""
+    out: dict[int, list[int]] = defaultdict(list)
+    for start in sorted({s for starts in kf.starts.values() for s in starts}):
+        out[start // MINUTES_PER_DAY].append(start)
+    return out
+
+
+def _meetings_by_day(meetings: list[Span]) -> dict[int, tuple[Span, ...]]:
+    out: dict[int, list[Span]] = defaultdict(list)
+    for m in meetings:
+        out[m[0] // MINUTES_PER_DAY].append(m)
+    return {day: tuple(spans) for day, spans in out.items()}
+
+
+def _add_groups(relaxation: _Relaxation, facts: Facts) -> None:
+    """R3 sizes, R4 facilitators (one per running group, at most ``max_groups`` each, one
+    meeting at a time), R1 avoided facilitators, R8 rooms, R9 keep-apart; ``open_group``."""
+    model, instance = relaxation.model, facts.instance
+    members: dict[str, list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
+    for (client_id, group_id), x in relaxation.assign.items():
+        members[group_id].append((client_id, x))
+    minimum = instance.program.group_min_size
+    for group_id, joined in members.items():
+        group = instance.group(group_id)
+        runs = model.new_bool_var(f"runs[{group_id}]")
+        relaxation.runs[group_id] = runs
+        size = sum(x for _, x in joined)
+        model.add(size <= group.capacity * runs)
+        model.add(size >= minimum * runs)
+        for _, x in joined:
+            model.add_implication(x, runs)
+        leads = {
+            t: model.new_bool_var(f"leads[{t},{group_id}]") for t in facts.facilitators[group_id]
+        }
+        model.add(sum(leads.values()) == runs)
+        relaxation.leads.update({(t, group_id): f for t, f in leads.items()})
+        meetings = facts.meetings[group_id]
+        week = sum(hi - lo for lo, hi in meetings)
+        windows = tuple(sum(_window_overlap(m, w) for m in meetings) for w in WINDOWS)
+        for t, f in leads.items():
+            relaxation.loads[t].items.append((week, windows, f))
+        for client_id, x in joined:
+            for t in facts.clients[client_id].client.avoid_therapists:
+                if t in leads:
+                    model.add(x + leads[t] <= 1)
+        if instance.program.weights.open_group:
+            relaxation.terms.append((instance.program.weights.open_group, runs))
+    _add_facilitator_limits(relaxation, facts)
+    rooms: dict[str, list[str]] = defaultdict(list)
+    for group_id in relaxation.runs:
+        room = instance.group(group_id).room
+        if room is not None:
+            rooms[room].append(group_id)
+    for group_ids in rooms.values():
+        for clique in _simultaneous(facts, group_ids):
+            model.add_at_most_one(relaxation.runs[g] for g in clique)
+    for a, b in facts.keep_apart:
+        for group_id in facts.meetings:
+            xa, xb = relaxation.assign.get((a, group_id)), relaxation.assign.get((b, group_id))
+            if xa is not None and xb is not None:
+                model.add(xa + xb <= 1)
+
+
+def _add_facilitator_limits(relaxation: _Relaxation, facts: Facts) -> None:
+    """Each therapist leads at most ``max_groups`` groups, and one meeting at a time."""
+    led: dict[str, list[str]] = defaultdict(list)
+    for t, group_id in relaxation.leads:
+        led[t].append(group_id)
+    for therapist in facts.instance.therapists:
+        group_ids = led.get(therapist.id, [])
+        lits = [relaxation.leads[therapist.id, g] for g in group_ids]
+        if len(lits) > therapist.max_groups:
+            relaxation.model.add(sum(lits) <= therapist.max_groups)
+        for clique in _simultaneous(facts, group_ids):
+            relaxation.model.add_at_most_one(relaxation.leads[therapist.id, g] for g in clique)
+
+
+def _simultaneous(facts: Facts, group_ids: list[str]) -> list[list[str]]:
+    """The groups meeting at each moment one of them begins a meeting, when two or more
+    (each set once)."""
+    found: dict[tuple[str, ...], None] = {}
+    for moment in sorted({lo for g in group_ids for lo, _ in facts.meetings[g]}):
+        clique = tuple(
+            g for g in group_ids if any(lo <= moment < hi for lo, hi in facts.meetings[g])
+        )
+        if len(clique) > 1:
+            found[clique] = None
+    return [list(c) for c in found]
+
+
+def _add_caseloads(relaxation: _Relaxation, facts: Facts) -> None:
+    """R5 caseloads, and ``caseload_spread`` over the therapists with a caseload."""
+    model = relaxation.model
+    loads: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+    for (_, t), y in relaxation.primary.items():
+        loads[t].append(y)
+    with_caseload = [t for t in facts.instance.therapists if t.max_caseload > 0]
+    for therapist in with_caseload:
+        if len(loads[therapist.id]) > therapist.max_caseload:
+            model.add(sum(loads[therapist.id]) <= therapist.max_caseload)
+    weight = facts.instance.program.weights.caseload_spread
+    if not weight or not with_caseload:
+        return
+    top = max(t.max_caseload for t in with_caseload)
+    largest = model.new_int_var(0, top, "caseload_max")
+    smallest = model.new_int_var(0, top, "caseload_min")
+    for therapist in with_caseload:
+        load = sum(loads[therapist.id])
+        model.add(largest >= load)
+        model.add(smallest <= load)
+    relaxation.terms.append((weight, largest - smallest))
+
+
+def _places(facts: Facts, deadline: Deadline) -> dict[str, list[Span]]:
+    """For each therapist, the union (sorted disjoint spans) of every place where they
+    could be busy: the meetings of the groups they may lead and every appointment they
+    could hold."""
+    starts: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for cf in facts.clients.values():
+        deadline.check()
+        for kf in cf.kinds.values():
+            for t, offered in kf.starts.items():
+                starts[t, kf.minutes].update(offered)
+    spans: dict[str, list[Span]] = defaultdict(list)
+    for (t, minutes), found in starts.items():
+        spans[t] += [(s, s + minutes) for s in found]
+    for group_id, leaders in facts.facilitators.items():
+        for t in leaders:
+            spans[t] += facts.meetings[group_id]
+    return {t: _union(busy) for t, busy in spans.items()}
+
+
+def _union(spans: Iterable[Span]) -> list[Span]:
+    out: list[Span] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _window_overlap(s: Span, window: tuple[int, int]) -> int:
+    """Minutes of span ``s`` (within one day) inside the window of its day."""
+    day = s[0] // MINUTES_PER_DAY * MINUTES_PER_DAY
+    return _overlap(s, (day + window[0], day + window[1]))
+
+
+def _add_time(relaxation: _Relaxation, places: list[Span], therapist_id: str) -> None:
+    """R7's consequence: the therapist's meetings and appointments, which never overlap,
+    fit in the places where they could be, in the week and in each window."""
+    items = relaxation.loads.get(therapist_id)
+    if items is None or not items.items:
+        return
+    model = relaxation.model
+    week = sum(hi - lo for lo, hi in places)
+    if sum(m for m, _, _ in items.items) > week:
+        model.add(sum(m * lit for m, _, lit in items.items) <= week)
+    for i, window in enumerate(WINDOWS):
+        room = sum(_window_overlap(p, window) for p in _split_by_day(places))
+        if sum(w[i] for _, w, _ in items.items) > room:
+            model.add(sum(w[i] * lit for _, w, lit in items.items) <= room)
+
+
+def _split_by_day(spans: list[Span]) -> list[Span]:
+    """The spans cut at midnight (a union of places may run across it)."""
+    out: list[Span] = []
+    for lo, hi in spans:
+        while lo < hi:
+            end = min(hi, (lo // MINUTES_PER_DAY + 1) * MINUTES_PER_DAY)
+            out.append((lo, end))
+            lo = end
+    return out
