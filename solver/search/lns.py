@@ -19,7 +19,7 @@ import math
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -29,7 +29,7 @@ from solver.options import Deadline
 from solver.search.neighbourhoods import Decisions, choose
 from solver.search.phases import Recorder, stopped_on_request
 
-__all__ = ["Incumbent", "repair"]
+__all__ = ["Incumbent", "Step", "repair"]
 
 log = logging.getLogger(__name__)
 
@@ -85,16 +85,30 @@ class Incumbent:
         return best is not None and best.objective <= math.ceil(self.bound - 1e-6)
 
 
+@dataclass(frozen=True)
+class Step:
+    """What one repair step did (for profiling: ``benchmarks/profile_search.py``)."""
+
+    neighbourhood: str
+    clients: int
+    providers: int
+    seconds: float
+    finished: bool
+    before: int
+    after: int | None  # the better objective found, None when none
+
+
 def repair(
     built: RosterModel,
     incumbent: Incumbent,
     recorder: Recorder,
     deadline: Deadline,
     seed: int,
+    on_step: Callable[[Step], None] | None = None,
 ) -> int:
     """Improve ``incumbent`` step by step until ``deadline`` (or its stop request), or until
     it reaches the proved bound. Waits for a first roster when there is none yet. Returns
-    the number of steps."""
+    the number of steps; ``on_step`` is called after each."""
     decisions = Decisions(built)
     rng = random.Random(seed)
     count = len(decisions.clients)
@@ -113,24 +127,24 @@ def repair(
             built, decisions.fixings(best.values, shape, free), best, seconds, rng, deadline
         )
         steps += 1
-        took = time.perf_counter() - started
         objective = None if solver is None else round(solver.objective_value)
         if solver is not None and objective is not None:
             _offer(incumbent, recorder, objective, solver)
-        log.debug(
-            "repair step %d (%s, %d clients, %d providers, %.2f s, %s): %s -> %s",
-            steps,
+        step = Step(
             free.name,
             len(free.clients),
             len(free.providers),
-            took,
-            "finished" if finished else "cut",
+            time.perf_counter() - started,
+            finished,
             best.objective,
             objective,
         )
+        log.debug("repair step %d: %s", steps, step)
+        if on_step is not None:
+            on_step(step)
         if not free.sized:
             continue
-        if finished and took < seconds / 2:
+        if finished and step.seconds < seconds / 2:
             size = min(max(MIN_SIZE, int(MAX_SHARE * count)), int(size * 1.25) + 1)
         elif not finished:
             size = max(MIN_SIZE, int(size * 0.8))
@@ -172,13 +186,6 @@ def _step(
     params.max_time_in_seconds = max(0.01, seconds)
     params.random_seed = rng.randrange(2**31)
     params.catch_sigint_signal = False
-    import os
-
-    if os.environ.get("LNS_LIGHT"):
-        params.cp_model_probing_level = 0
-        params.symmetry_level = 0
-    if os.environ.get("LNS_LIN"):
-        params.linearization_level = int(os.environ["LNS_LIN"])
     with stopped_on_request(solver, deadline):
         code = solver.solve(model)
     finished = code in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
