@@ -7,6 +7,17 @@ appointments (``missed``: the sum of the roster's ``missed[].count``), the wall 
 solving process, the checker's verdict and the greedy baseline's objective. It writes
 ``results.csv`` and ``results.md`` to the output folder and prints the table.
 
+``--baseline MODULE:FUNCTION`` (default: the plain CP-SAT model,
+``benchmarks.plain_model:solve_detailed``; ``--baseline none`` turns it off) solves each instance
+a second time, in its own child process with the same time limit, workers and seed, and adds the
+baseline's status, objective, bound, unassigned clients and checker verdict to the row, with
+``ratio`` = objective / baseline objective: below 1 the solver found the better roster, above 1
+the baseline did. The baseline does not run with ``--reruns``.
+
+``_solve ... --progress FILE`` (the child) appends each improving roster to FILE as a line
+``seconds,objective,bound``, flushed at once so that a killed run keeps its points;
+``benchmarks/curves.py`` draws the time-to-quality curves from them.
+
 ``--reruns`` measures the week after instead: each base instance is solved cold, then each
 perturbed week (``benchmarks.generate.CHANGES``) is solved with the base roster as the previous
 roster; the table gives the cold / rerun time-to-proof ratio (``reruns.csv``, ``reruns.md``).
@@ -21,6 +32,7 @@ resident memory, which includes CP-SAT's C++ allocations, can be read from the o
 Usage::
 
     python benchmarks/run.py --tiers s,m --time-limit 60 --workers 2 --seed 0
+    python benchmarks/run.py --tiers s --baseline none    # the solver alone
     python benchmarks/run.py --suite DIR          # every *.json in DIR instead of generating
     python benchmarks/run.py --version 2 --tiers s,m    # format-2 weeks (generate_v2.py)
     python benchmarks/run.py --reruns --tiers s,m --scenarios normal --instances-per 1
@@ -32,13 +44,16 @@ import argparse
 import csv
 import importlib
 import json
+import math
 import os
 import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -49,19 +64,42 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 from benchmarks.generate import CHANGES, SCENARIOS, TIERS, generate, perturb  # noqa: E402
 from benchmarks.generate_v2 import PREFIX, generate_v2  # noqa: E402
 from solver.instance import Instance, load_instance  # noqa: E402
-from solver.options import SolveOptions, WeekSolver  # noqa: E402
+from solver.options import Progress, SolveOptions, WeekSolver  # noqa: E402
 from solver.roster import Roster, load_roster  # noqa: E402
 from solver.search.greedy import greedy_roster  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 DEFAULT_SOLVER = "solver.solving:solve_detailed"
+DEFAULT_BASELINE = "benchmarks.plain_model:solve_detailed"
+NO_BASELINE = "none"
 
 
 # --- one solve, in a child process ------------------------------------------------------------
 
 
+@contextmanager
+def _progress_writer(path: Path | None) -> Iterator[Callable[[Progress], None] | None]:
+    """An ``on_progress`` callback appending ``seconds,objective,bound`` lines to ``path``
+    (None when ``path`` is None). Each line is flushed as it is written: a run killed at its
+    deadline keeps every point it reported."""
+    if path is None:
+        yield None
+        return
+    lock = threading.Lock()  # the search may report from several threads
+    with open(path, "a", encoding="utf-8") as handle:
+
+        def write(progress: Progress) -> None:
+            with lock:
+                bound = float(progress.bound)  # str(): exact, where :g keeps six digits
+                handle.write(f"{progress.seconds:.3f},{progress.objective},{bound}\n")
+                handle.flush()
+
+        yield write
+
+
 def _child(argv: Sequence[str]) -> int:
-    """``_solve INSTANCE OUT_DIR``: solve, write ``roster.json`` and ``stats.json`` to OUT_DIR."""
+    """``_solve INSTANCE OUT_DIR``: solve, write ``roster.json`` and ``stats.json`` to OUT_DIR
+    (and each improving roster to ``--progress FILE``)."""
     parser = argparse.ArgumentParser(prog="run.py _solve")
     parser.add_argument("instance", type=Path)
     parser.add_argument("out", type=Path)
@@ -70,15 +108,17 @@ def _child(argv: Sequence[str]) -> int:
     parser.add_argument("--workers", type=int, required=True)
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--solver", default=DEFAULT_SOLVER)
+    parser.add_argument("--progress", type=Path, help="append seconds,objective,bound lines here")
     args = parser.parse_args(argv)
     module, _, name = args.solver.partition(":")
     instance = load_instance(args.instance)
     previous = load_roster(args.previous) if args.previous else None
     options = SolveOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed)
     solve_detailed: WeekSolver = getattr(importlib.import_module(module), name)
-    started = time.perf_counter()  # after the import (OR-Tools loads in seconds): the call only
-    result = solve_detailed(instance, options, previous=previous)
-    wall = time.perf_counter() - started
+    with _progress_writer(args.progress) as on_progress:
+        started = time.perf_counter()  # after the import (OR-Tools loads in seconds): the call
+        result = solve_detailed(instance, options, previous=previous, on_progress=on_progress)
+        wall = time.perf_counter() - started
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "roster.json").write_text(result.roster.to_json(), encoding="utf-8")
     keys = ("first_solution_seconds", "final_solution_seconds", "proof_seconds", "variables")
@@ -107,8 +147,10 @@ def solve_in_child(
     seed: int,
     previous: Path | None = None,
     solver: str = DEFAULT_SOLVER,
+    progress: Path | None = None,
 ) -> Solved:
-    """Solve one instance in a fresh Python process and collect its roster, figures and memory."""
+    """Solve one instance in a fresh Python process and collect its roster, figures and memory
+    (``progress``: the file the child appends each improving roster to)."""
     work.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable,
@@ -127,6 +169,8 @@ def solve_in_child(
     ]
     if previous is not None:
         command += ["--previous", str(previous)]
+    if progress is not None:
+        command += ["--progress", str(progress)]
     # The time limit covers the whole call; the margin is for loading and a solver that overruns.
     deadline = time.monotonic() + 2 * time_limit + 120
     with open(work / "child.log", "wb") as log:
@@ -181,6 +225,17 @@ def wall_per_limit(wall: float | None, limit: float) -> str | None:
     return None if wall is None else f"{wall / limit:.2f} {'ok' if ok else 'OVER'}"
 
 
+def ratio(objective: int | None, baseline_objective: int | None) -> float | None:
+    """The solver's objective over the baseline's: below 1 the solver's roster is better,
+    above 1 the baseline's. None when either is missing; 1 when both are 0 and infinity when
+    only the baseline's is 0."""
+    if objective is None or baseline_objective is None:
+        return None
+    if baseline_objective == 0:
+        return 1.0 if objective == 0 else math.inf
+    return objective / baseline_objective
+
+
 def _gap(objective: int | None, bound: float | None) -> float | None:
     if objective is None or bound is None:
         return None
@@ -213,6 +268,23 @@ class Row:
     peak_mib: float | None
     check: str
     greedy_objective: int | None
+    baseline_status: str | None = None
+    baseline_objective: int | None = None
+    baseline_bound: float | None = None
+    baseline_unassigned: int | None = None
+    baseline_check: str | None = None
+    ratio: float | None = None
+
+
+BASELINE_FIELDS = (
+    "baseline_status",
+    "baseline_objective",
+    "baseline_bound",
+    "baseline_unassigned",
+    "baseline_check",
+    "ratio",
+)
+"""The row's baseline columns, left out of the markdown table when no row has a baseline."""
 
 
 @dataclass
@@ -268,20 +340,30 @@ def _generated(
     return paths
 
 
+def _with_baseline(row: Row, instance: Instance, baseline: Solved) -> None:
+    """Fill ``row``'s baseline columns from the baseline's solve of the same instance."""
+    roster = baseline.roster
+    if roster is None:
+        row.baseline_status = "error"
+        row.baseline_check = f"error: {baseline.error}"
+        return
+    row.baseline_status = roster.status
+    row.baseline_objective = roster.objective
+    row.baseline_bound = roster.best_bound
+    row.baseline_unassigned = len(roster.unassigned) if roster.objective is not None else None
+    row.baseline_check = checker_verdict(instance, roster)
+    row.ratio = ratio(row.objective, roster.objective)
+
+
 def run_suite(paths: Sequence[Path], args: argparse.Namespace, work: Path) -> list[Row]:
-    """Solve every instance file and return one row each."""
+    """Solve every instance file (and again with the baseline unless it is ``none``) and
+    return one row each."""
     rows = []
     for path in paths:
         tier, scenario = _name_parts(path)
         instance = load_instance(path)
-        solved = solve_in_child(
-            path,
-            work / path.stem,
-            time_limit=args.time_limit,
-            workers=args.workers,
-            seed=args.seed,
-            solver=args.solver,
-        )
+        common = {"time_limit": args.time_limit, "workers": args.workers, "seed": args.seed}
+        solved = solve_in_child(path, work / path.stem, solver=args.solver, **common)
         greedy = greedy_roster(instance)
         roster, stats = solved.roster, solved.stats
         row = Row(
@@ -305,6 +387,11 @@ def run_suite(paths: Sequence[Path], args: argparse.Namespace, work: Path) -> li
             check=checker_verdict(instance, roster) if roster else f"error: {solved.error}",
             greedy_objective=greedy.objective,
         )
+        if args.baseline != NO_BASELINE:
+            baseline = solve_in_child(
+                path, work / f"{path.stem}.baseline", solver=args.baseline, **common
+            )
+            _with_baseline(row, instance, baseline)
         rows.append(row)
         print(_line(row), flush=True)
     return rows
@@ -391,10 +478,13 @@ def _line(row: Row | RerunRow) -> str:
 
 
 def markdown_table(rows: Sequence[Row | RerunRow]) -> str:
-    """The rows as a GitHub markdown table."""
+    """The rows as a GitHub markdown table (without the baseline columns when every row's
+    are empty, as with ``--baseline none``)."""
     if not rows:
         return "(no rows)\n"
     names = [f.name for f in fields(rows[0])]
+    if all(getattr(r, n, None) is None for r in rows for n in BASELINE_FIELDS):
+        names = [n for n in names if n not in BASELINE_FIELDS]
     lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
     lines += ["| " + " | ".join(_cell(getattr(r, n)) for n in names) + " |" for r in rows]
     return "\n".join(lines) + "\n"
@@ -462,6 +552,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reruns", action="store_true", help="measure reruns (the week after)")
     parser.add_argument("--cold-perturbed", action="store_true", help="reruns: also solve cold")
     parser.add_argument("--solver", default=DEFAULT_SOLVER, help="MODULE:FUNCTION to benchmark")
+    parser.add_argument(
+        "--baseline",
+        help=f"MODULE:FUNCTION solved beside it on each instance, or '{NO_BASELINE}' "
+        f"(default {DEFAULT_BASELINE}; not with --reruns)",
+    )
     args = parser.parse_args(argv)
     tiers = [t for t in args.tiers.split(",") if t]
     scenarios = [s for s in args.scenarios.split(",") if s]
@@ -470,6 +565,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown tier or scenario: {', '.join(unknown)}")
     if args.reruns and args.version == 2:
         parser.error("--reruns perturbs version-1 weeks only")
+    if args.reruns and args.baseline not in (None, NO_BASELINE):
+        parser.error("--baseline does not apply to --reruns")
+    if args.baseline is None:
+        args.baseline = NO_BASELINE if args.reruns else DEFAULT_BASELINE
     if args.suite is not None:
         paths = sorted(args.suite.glob("*.json"))
         if args.reruns:
@@ -482,6 +581,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"time limit {args.time_limit:g} s, {args.workers} workers, seed {args.seed}; "
         f"{machine()}; {time.strftime('%Y-%m-%d %H:%M')}"
     )
+    if args.baseline != NO_BASELINE:
+        header += (
+            f"; baseline {args.baseline}; ratio = objective / baseline_objective "
+            "(below 1: the solver's roster is better)"
+        )
     with tempfile.TemporaryDirectory(prefix="iop-bench-") as tmp:
         work = Path(tmp)
         if args.reruns:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from solver.model import RosterModel
@@ -90,6 +90,10 @@ class Decisions:
     def clients(self) -> list[str]:
         """Clients who may be placed."""
         return list(self._clients)
+
+    def time_indices(self) -> set[int]:
+        """The indexes of every appointment start, day and presence variable."""
+        return {index for lits in self._clients.values() for index in lits.times}
 
     def shape(self, values: Sequence[int]) -> Shape:
         """Who is where in the roster ``values``."""
@@ -169,8 +173,9 @@ def _around_unplaced(
     facts = decisions.facts
     seed = rng.choice(unplaced)
     cf = facts.clients[seed]
-    groups = rng.sample(cf.groups, len(cf.groups))
-    therapists = rng.sample(cf.therapists, min(PROVIDERS_TRIED, len(cf.therapists)))
+    groups = _roomiest(cf.groups, lambda g: _seats_left(decisions, shape, g), rng)
+    therapists = _roomiest(cf.therapists, lambda t: _caseload_left(decisions, shape, t), rng)
+    therapists = therapists[:PROVIDERS_TRIED]
     providers = set(therapists)
     for kf in cf.kinds.values():
         if not kf.primary and kf.starts:
@@ -217,6 +222,26 @@ def _open_group(
         therapists = facts.clients[client_id].therapists
         providers.update(rng.sample(therapists, min(PROVIDERS_TRIED, len(therapists))))
     return clients, providers
+
+
+def _roomiest(ids: list[str], room: Callable[[str], int], rng: random.Random) -> list[str]:
+    """``ids`` with the most room first (ties in random order)."""
+    keyed = [(-room(i), rng.random(), i) for i in ids]
+    return [i for _, _, i in sorted(keyed)]
+
+
+def _seats_left(decisions: Decisions, shape: Shape, group_id: str) -> int:
+    """Seats left in a running group; a group that does not run counts as none left (opening
+    it is the other neighbourhood's move)."""
+    members = shape.members.get(group_id)
+    if not members:
+        return 0
+    return decisions.facts.instance.group(group_id).capacity - len(members)
+
+
+def _caseload_left(decisions: Decisions, shape: Shape, therapist_id: str) -> int:
+    therapist = decisions.facts.instance.therapist(therapist_id)
+    return therapist.max_caseload - len(shape.caseload.get(therapist_id, []))
 
 
 def _around_resources(shape: Shape, size: int, rng: random.Random) -> set[str]:

@@ -36,7 +36,14 @@ from solver.model import RosterModel
 from solver.options import Deadline, SolveOptions
 from solver.roster import Roster
 from solver.search.lns import Incumbent, repair
-from solver.search.phases import BOUND_PHASE_WORKERS, SEARCH_SHARE, Recorder, search
+from solver.search.neighbourhoods import Decisions
+from solver.search.phases import (
+    BOUND_PHASE_WORKERS,
+    SEARCH_SHARE,
+    Recorder,
+    search,
+    stopped_on_request,
+)
 
 __all__ = ["FIRST_SHARE", "search_week"]
 
@@ -44,6 +51,7 @@ log = logging.getLogger(__name__)
 
 FIRST_SHARE = 0.5
 """The share of the search's time for CP-SAT's own search (stage 1)."""
+
 
 FIRST_RUN_SECONDS = 10.0
 """How long CP-SAT's search runs before its first restart from a better roster."""
@@ -260,26 +268,42 @@ def _best_of(
     return solver, cp_model.OPTIMAL if proved else cp_model.FEASIBLE, bound
 
 
-def _complete(built: RosterModel, roster: Roster, incumbent: Incumbent, inner: Deadline) -> None:
-    """Offer ``roster`` (the hand-built one) as a full vector of the model's values: every
-    decision it makes is fixed on a copy of the model, which is then solved. Skipped when
-    the roster is not one of the model's (a start the model leaves out)."""
+def _complete(built: RosterModel, roster: Roster, incumbent: Incumbent, deadline: Deadline) -> None:
+    """Offer ``roster`` (the hand-built one) as a full vector of the model's values, and hint
+    the model with it (a whole hint: CP-SAT's first roster at once, where an incomplete one
+    can keep a single worker in its hint search for the whole run). Its placements, groups,
+    therapists and providers are fixed on a copy of the model, its appointment times only
+    hinted (the model may offer other starts than the hand-built roster's: the canonical
+    ones); the copy is then solved. Skipped when the roster places someone where the model
+    cannot."""
     model = built.model.clone()
     proto = model.proto
+    proto.solution_hint.vars.clear()
+    proto.solution_hint.values.clear()
+    times = Decisions(built).time_indices()
     for item in built.variables.values_of(roster):
-        if item.var is None or not item.hintable:
-            return
+        if item.var is None:
+            if item.value:
+                return  # the roster needs a variable the model does not have
+            continue
+        if item.var.index in times:
+            if item.hintable:
+                proto.solution_hint.vars.append(item.var.index)
+                proto.solution_hint.values.append(item.value)
+            continue
         domain = proto.variables[item.var.index].domain
         domain.clear()
         domain.extend([item.value, item.value])
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = max(0.01, min(COMPLETE_SECONDS, inner.left()))
+    solver.parameters.max_time_in_seconds = max(0.01, min(COMPLETE_SECONDS, deadline.left()))
     solver.parameters.catch_sigint_signal = False
-    code = solver.solve(model)
+    with stopped_on_request(solver, deadline):
+        code = solver.solve(model)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        objective = round(solver.objective_value)
-        incumbent.offer(objective, list(solver.response_proto.solution), solver)
+        values = list(solver.response_proto.solution)
+        incumbent.offer(round(solver.objective_value), values, solver)
+        _hint_values(built, values)
     else:
         log.info("the hand-built roster is not one of the model's (%s)", solver.status_name(code))
 

@@ -10,9 +10,7 @@ it keeps only consequences that hold in every roster:
 
 * a therapist's facilitated meetings and appointments do not overlap and lie where they
   could be held, so their minutes add up to no more than the measure of the union of
-  those places, in the whole week and in each of a few windows of the day (a meeting
-  counts with its minutes inside the window; an appointment with the fewest minutes
-  it could have inside it);
+  those places;
 * a client in a group (not a pull-out one) holds each required appointment clear of
   the group's meetings, on different days for one kind: a group leaving too few such
   days is out of reach, and one whose meeting days leave too few of them costs extra
@@ -30,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,28 +41,16 @@ from solver.precompute import ClientFacts, Facts, KindFacts, Span
 from solver.search.large import static_bound
 from solver.search.phases import stopped_on_request
 
-__all__ = ["WINDOWS", "relaxed_bound"]
+__all__ = ["relaxed_bound"]
 
 log = logging.getLogger(__name__)
 
+ROOT_LP_ITERATIONS = 10_000_000
+"""Simplex iterations allowed to the root LP: enough to solve it, the time limit stops it
+first."""
+
 LinearExpr = cp_model.LinearExprT
-
-WINDOWS: tuple[tuple[int, int], ...] = (
-    (0, 12 * 60),
-    (12 * 60, MINUTES_PER_DAY),
-    (17 * 60, MINUTES_PER_DAY),
-    (15 * 60, MINUTES_PER_DAY),
-)
-"""Minutes of the day (half-open) whose union over the week gives each therapist one more
-time constraint: before noon, after noon, evenings, and from 15:00 (adolescents after
-school); clients who can only be seen inside one compete for it."""
-
-
-@dataclass
-class _Load:
-    """Minutes a therapist may spend: ``(minutes in the week, per window) * literal``."""
-
-    items: list[tuple[int, tuple[int, ...], cp_model.IntVar]] = field(default_factory=list)
+_Sum = cp_model.LinearExpr
 
 
 @dataclass
@@ -76,7 +63,10 @@ class _Relaxation:
     primary: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     runs: dict[str, cp_model.IntVar] = field(default_factory=dict)
     leads: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
-    loads: dict[str, _Load] = field(default_factory=lambda: defaultdict(_Load))
+    # therapist id -> (minutes, literal): minutes they spend when the literal holds.
+    loads: dict[str, list[tuple[int, cp_model.IntVar]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     # (weight, count) pairs: the objective is the sum of weight * count.
     terms: list[tuple[int, LinearExpr]] = field(default_factory=list)
 
@@ -86,22 +76,21 @@ def relaxed_bound(
 ) -> int:
     """A lower bound on the objective of every roster of the week (without a previous
     roster): the larger of :func:`~solver.search.large.static_bound` and the bound CP-SAT
-    proves on the relaxation (see the module docstring) within ``seconds`` (less when
-    ``deadline`` comes first or its stop is requested).
+    proves on the relaxation (see the module docstring) within ``seconds``, building
+    included (less when ``deadline`` comes first or its stop is requested).
 
-    The week's ``facts`` are those of the whole week (not a smaller model's), derived
-    with or without canonical starts.
+    ``facts`` are the whole week's (not a smaller model's), with or without canonical
+    starts. ``workers`` and ``seed`` are CP-SAT's.
     """
     floor = static_bound(facts)
+    until = Deadline(min(deadline.at, time.perf_counter() + seconds), deadline.stop)
     try:
-        relaxation = _build(facts, deadline)
+        relaxation = _build(facts, until)
     except Stopped:
-        log.info("relaxed bound: the deadline passed while building; static bound %d", floor)
+        log.info("relaxed bound: no time left after building; static bound %d", floor)
         return floor
-    seconds = min(seconds, deadline.left())
-    if seconds <= 0:
-        return floor
-    found = _solve(relaxation, seconds, workers, seed, deadline)
+    left = until.left()
+    found = _solve(relaxation, left, workers, seed, until) if left > 0 else None
     log.info("relaxed bound %s (static bound %d)", found, floor)
     return floor if found is None else max(floor, found)
 
@@ -112,17 +101,26 @@ def _solve(
     """CP-SAT's bound on the relaxation after ``seconds``, rounded up; None when none."""
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.max_time_in_seconds = max(0.01, seconds)
+    params.max_time_in_seconds = seconds
     params.num_workers = workers
     params.random_seed = seed
     params.catch_sigint_signal = False
-    # Linearization level 2 puts every constraint in the LP, which gives the bound here.
+    # The bound comes from the LP: every constraint in it from the start (added lazily,
+    # the caseloads were missing from the first LPs: 31,297 instead of 327,807 on
+    # l-overload-1 at 30 s), solved to the end at the root (in the default chunks of
+    # 2,000 iterations the LP of l-evening-1 was never solved: 369 at 40 s, 290,626 so),
+    # after a short presolve without symmetries (16 s before the first LP on l-normal-1
+    # with the defaults, 4 s so).
     params.linearization_level = 2
+    params.add_lp_constraints_lazily = False
+    params.root_lp_iterations = ROOT_LP_ITERATIONS
     params.cp_model_probing_level = 0
+    params.symmetry_level = 0
+    params.max_presolve_iterations = 1
     with stopped_on_request(solver, deadline):
         code = solver.solve(relaxation.model)
     if code == cp_model.INFEASIBLE:
-        # Only with pins: then the week has no roster, and no bound is needed.
+        # Only with pins: then the week has no roster at all.
         return None
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
         log.warning("relaxed bound: CP-SAT answered %s", solver.status_name(code))
@@ -150,7 +148,8 @@ def _build(facts: Facts, deadline: Deadline) -> _Relaxation:
         deadline.check()
         _add_time(relaxation, places.get(therapist.id, []), therapist.id)
     model = relaxation.model
-    model.minimize(sum(weight * count for weight, count in relaxation.terms))
+    weights, counts = zip(*relaxation.terms, strict=True) if relaxation.terms else ((), ())
+    model.minimize(_Sum.weighted_sum(list(counts), list(weights)))
     return relaxation
 
 
@@ -174,18 +173,20 @@ def _add_client(relaxation: _Relaxation, facts: Facts, cf: ClientFacts) -> None:
     ys = {t: model.new_bool_var(f"primary[{client.id},{t}]") for t in cf.therapists}
     relaxation.assign.update({(client.id, g): x for g, x in xs.items()})
     relaxation.primary.update({(client.id, t): y for t, y in ys.items()})
-    model.add(sum(xs.values()) == placed)
-    model.add(sum(ys.values()) == placed)
+    model.add(_Sum.sum(list(xs.values())) == placed)
+    model.add(_Sum.sum(list(ys.values())) == placed)
     if client.shift_preference is not None and weights.shift_mismatch:
         other = [
             x for g, x in xs.items() if facts.instance.group(g).shift != client.shift_preference
         ]
-        relaxation.terms.append((weights.shift_mismatch, sum(other)))
+        relaxation.terms.append((weights.shift_mismatch, _Sum.sum(other)))
     if client.preferred_therapists and weights.not_preferred_therapist:
         other = [y for t, y in ys.items() if t not in client.preferred_therapists]
-        relaxation.terms.append((weights.not_preferred_therapist, sum(other)))
+        relaxation.terms.append((weights.not_preferred_therapist, _Sum.sum(other)))
     if weights.extra_trip:
-        relaxation.terms.append((weights.extra_trip, sum(n * xs[g] for g, n in trips.items())))
+        trip_groups = [g for g, n in trips.items() if n]
+        counts = _Sum.weighted_sum([xs[g] for g in trip_groups], [trips[g] for g in trip_groups])
+        relaxation.terms.append((weights.extra_trip, counts))
     for kf in cf.kinds.values():
         _add_kind(relaxation, facts, cf, kf, placed, ys)
 
@@ -205,7 +206,6 @@ def _add_kind(
     provider has days for, and the rest are missed.
     """
     model, client_id = relaxation.model, cf.client.id
-    windows = {t: _window_minutes(kf, starts) for t, starts in kf.starts.items()}
     if kf.primary:
         chosen = {t: primary[t] for t in kf.starts if t in primary}
     else:
@@ -213,14 +213,12 @@ def _add_kind(
             t: model.new_bool_var(f"provider[{client_id},{kf.kind.id},{t}]") for t in kf.starts
         }
         if chosen:
-            model.add(sum(chosen.values()) <= placed)
+            model.add(_Sum.sum(list(chosen.values())) <= placed)
             if kf.required:
-                model.add(sum(chosen.values()) == placed)
+                model.add(_Sum.sum(list(chosen.values())) == placed)
     if kf.required:
         for t, lit in chosen.items():
-            week = kf.count * kf.minutes
-            inside = tuple(kf.count * w for w in windows[t])
-            relaxation.loads[t].items.append((week, inside, lit))
+            relaxation.loads[t].append((kf.count * kf.minutes, lit))
         return
     held_by: list[cp_model.IntVar] = []
     for t, lit in chosen.items():
@@ -233,27 +231,12 @@ def _add_kind(
             if held_by and i:
                 model.add_implication(held, held_by[-1])
             held_by.append(held)
-            relaxation.loads[t].items.append((kf.minutes, windows[t], held))
+            relaxation.loads[t].append((kf.minutes, held))
     weight = facts.instance.program.weights.appointment_missed
     if weight:
-        relaxation.terms.append((weight, kf.count * placed - sum(held_by)))
+        relaxation.terms.append((weight, kf.count * placed - _Sum.sum(held_by)))
     if held_by:
-        model.add(sum(held_by) <= kf.count)
-
-
-def _window_minutes(kf: KindFacts, starts: list[int]) -> tuple[int, ...]:
-    """For each of :data:`WINDOWS`: the fewest minutes one appointment of the kind with
-    these starts has inside the window. (An appointment lies within one day, and its
-    minutes inside a window rise, stay, then fall as it starts later: the fewest are at
-    the earliest or the latest minute of the day it may start.)"""
-    if not starts:
-        return tuple(0 for _ in WINDOWS)
-    minutes_of_day = [s % MINUTES_PER_DAY for s in starts]
-    first, last = min(minutes_of_day), max(minutes_of_day)
-    return tuple(
-        min(_overlap((first, first + kf.minutes), w), _overlap((last, last + kf.minutes), w))
-        for w in WINDOWS
-    )
+        model.add(_Sum.sum(held_by) <= kf.count)
 
 
 def _overlap(a: Span, b: Span) -> int:
@@ -325,21 +308,17 @@ def _add_groups(relaxation: _Relaxation, facts: Facts) -> None:
         group = instance.group(group_id)
         runs = model.new_bool_var(f"runs[{group_id}]")
         relaxation.runs[group_id] = runs
-        size = sum(x for _, x in joined)
+        size = _Sum.sum([x for _, x in joined])
         model.add(size <= group.capacity * runs)
         model.add(size >= minimum * runs)
-        for _, x in joined:
-            model.add_implication(x, runs)
         leads = {
             t: model.new_bool_var(f"leads[{t},{group_id}]") for t in facts.facilitators[group_id]
         }
-        model.add(sum(leads.values()) == runs)
+        model.add(_Sum.sum(list(leads.values())) == runs)
         relaxation.leads.update({(t, group_id): f for t, f in leads.items()})
-        meetings = facts.meetings[group_id]
-        week = sum(hi - lo for lo, hi in meetings)
-        windows = tuple(sum(_window_overlap(m, w) for m in meetings) for w in WINDOWS)
+        week = sum(hi - lo for lo, hi in facts.meetings[group_id])
         for t, f in leads.items():
-            relaxation.loads[t].items.append((week, windows, f))
+            relaxation.loads[t].append((week, f))
         for client_id, x in joined:
             for t in facts.clients[client_id].client.avoid_therapists:
                 if t in leads:
@@ -371,7 +350,7 @@ def _add_facilitator_limits(relaxation: _Relaxation, facts: Facts) -> None:
         group_ids = led.get(therapist.id, [])
         lits = [relaxation.leads[therapist.id, g] for g in group_ids]
         if len(lits) > therapist.max_groups:
-            relaxation.model.add(sum(lits) <= therapist.max_groups)
+            relaxation.model.add(_Sum.sum(lits) <= therapist.max_groups)
         for clique in _simultaneous(facts, group_ids):
             relaxation.model.add_at_most_one(relaxation.leads[therapist.id, g] for g in clique)
 
@@ -398,7 +377,7 @@ def _add_caseloads(relaxation: _Relaxation, facts: Facts) -> None:
     with_caseload = [t for t in facts.instance.therapists if t.max_caseload > 0]
     for therapist in with_caseload:
         if len(loads[therapist.id]) > therapist.max_caseload:
-            model.add(sum(loads[therapist.id]) <= therapist.max_caseload)
+            model.add(_Sum.sum(loads[therapist.id]) <= therapist.max_caseload - 1)
     weight = facts.instance.program.weights.caseload_spread
     if not weight or not with_caseload:
         return
@@ -406,7 +385,7 @@ def _add_caseloads(relaxation: _Relaxation, facts: Facts) -> None:
     largest = model.new_int_var(0, top, "caseload_max")
     smallest = model.new_int_var(0, top, "caseload_min")
     for therapist in with_caseload:
-        load = sum(loads[therapist.id])
+        load = _Sum.sum(loads[therapist.id])
         model.add(largest >= load)
         model.add(smallest <= load)
     relaxation.terms.append((weight, largest - smallest))
@@ -441,34 +420,12 @@ def _union(spans: Iterable[Span]) -> list[Span]:
     return out
 
 
-def _window_overlap(s: Span, window: tuple[int, int]) -> int:
-    """Minutes of span ``s`` (within one day) inside the window of its day."""
-    day = s[0] // MINUTES_PER_DAY * MINUTES_PER_DAY
-    return _overlap(s, (day + window[0], day + window[1]))
-
-
 def _add_time(relaxation: _Relaxation, places: list[Span], therapist_id: str) -> None:
     """R7's consequence: the therapist's meetings and appointments, which never overlap,
-    fit in the places where they could be, in the week and in each window."""
-    items = relaxation.loads.get(therapist_id)
-    if items is None or not items.items:
-        return
-    model = relaxation.model
-    week = sum(hi - lo for lo, hi in places)
-    if sum(m for m, _, _ in items.items) > week:
-        model.add(sum(m * lit for m, _, lit in items.items) <= week)
-    for i, window in enumerate(WINDOWS):
-        room = sum(_window_overlap(p, window) for p in _split_by_day(places))
-        if sum(w[i] for _, w, _ in items.items) > room:
-            model.add(sum(w[i] * lit for _, w, lit in items.items) <= room)
-
-
-def _split_by_day(spans: list[Span]) -> list[Span]:
-    """The spans cut at midnight (a union of places may run across it)."""
-    out: list[Span] = []
-    for lo, hi in spans:
-        while lo < hi:
-            end = min(hi, (lo // MINUTES_PER_DAY + 1) * MINUTES_PER_DAY)
-            out.append((lo, end))
-            lo = end
-    return out
+    fit in the places where they could be."""
+    items = relaxation.loads.get(therapist_id, [])
+    room = sum(hi - lo for lo, hi in places)
+    if sum(minutes for minutes, _ in items) > room:
+        lits = [lit for _, lit in items]
+        minutes = [m for m, _ in items]
+        relaxation.model.add(_Sum.weighted_sum(lits, minutes) <= room)

@@ -1,0 +1,150 @@
+"""The search's stages: the hand-built roster as a whole vector, repair steps, the best of them.
+
+Every roster a repair step keeps is one of the week's (the checker says so), keeps the
+clients outside its neighbourhood where they were, and is better than the one it started
+from; a status is ``optimal`` only when the roster reaches a proved bound.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from helpers_solve import moderate_week
+
+from benchmarks.generate import generate
+from solver.checker import check
+from solver.instance import Instance, parse_instance
+from solver.model import RosterModel, build_model
+from solver.model.extract import roster_from_solution
+from solver.options import Deadline
+from solver.precompute import derive_facts
+from solver.roster import Roster, Unassigned
+from solver.search import lns, portfolio
+from solver.search.greedy import greedy_roster
+from solver.search.neighbourhoods import Decisions, choose
+from solver.search.phases import Recorder
+
+
+def _built(instance: Instance) -> tuple[RosterModel, Roster]:
+    built = build_model(derive_facts(instance, canonical=True))
+    return built, greedy_roster(instance)
+
+
+def _roster(built: RosterModel, solver: object) -> Roster:
+    """The solver's roster, with everyone it leaves out listed (reasons are not the point)."""
+    roster = roster_from_solution(built, solver, "feasible", 0.0)  # type: ignore[arg-type]
+    placed = {p.id for p in roster.clients}
+    out = [
+        Unassigned(id=c.id, reasons=["left out"])
+        for c in built.facts.instance.clients
+        if c.id not in placed
+    ]
+    return roster.model_copy(update={"unassigned": out})
+
+
+def test_the_hand_built_roster_completes_on_a_model_already_hinted() -> None:
+    # The solve hints the model with the greedy roster before the search; completing that
+    # roster on a copy must not add a second hint for the same variables (MODEL_INVALID).
+    instance = parse_instance(generate("s", "normal", 1))
+    built, warm = _built(instance)
+    built.variables.hint(warm)
+    incumbent = lns.Incumbent()
+    portfolio._complete(built, warm, incumbent, Deadline())
+    best = incumbent.best()
+    assert best is not None and best.solver is not None
+    assert warm.objective is not None and best.objective <= warm.objective
+    roster = _roster(built, best.solver)
+    assert {(p.id, p.group, p.therapist) for p in roster.clients} == {
+        (p.id, p.group, p.therapist) for p in warm.clients
+    }
+    assert check(instance, roster).ok
+
+
+def test_repair_steps_keep_rosters_valid_and_improve_them() -> None:
+    instance = parse_instance(generate("s", "overload", 2))
+    built, warm = _built(instance)
+    incumbent = lns.Incumbent()
+    portfolio._complete(built, warm, incumbent, Deadline())
+    first = incumbent.best()
+    assert first is not None
+    steps: list[lns.Step] = []
+    recorder = Recorder(0.0, None)
+    lns.repair(built, incumbent, recorder, Deadline(_seconds_from_now(6)), 0, steps.append)
+    assert steps
+    best = incumbent.best()
+    assert best is not None and best.objective < first.objective  # the greedy is beaten
+    for step in steps:
+        assert step.after is None or step.after < step.before
+    if best.solver is not None:
+        roster = _roster(built, best.solver)
+        report = check(instance, roster)
+        assert report.ok, report.lines()
+        assert roster.objective == report.objective == best.objective
+
+
+def test_a_step_holds_every_client_outside_its_neighbourhood() -> None:
+    instance = moderate_week(40)
+    built, warm = _built(instance)
+    incumbent = lns.Incumbent()
+    portfolio._complete(built, warm, incumbent, Deadline())
+    best = incumbent.best()
+    assert best is not None
+    decisions = Decisions(built)
+    shape = decisions.shape(best.values)
+    free = choose(decisions, shape, 6, random.Random(1))
+    fixings = dict(decisions.fixings(best.values, shape, free))
+    v = built.variables
+    for client_id in decisions.clients:
+        placed = v.placed(client_id)
+        assert placed is not None
+        if client_id in free.clients:
+            assert placed.index not in fixings
+            for therapist_id, y in v.therapists_of(client_id):
+                if therapist_id not in free.providers:
+                    assert fixings[y.index] == 0  # only the neighbourhood's providers
+        else:
+            assert fixings[placed.index] == best.values[placed.index]
+            for _, x in v.groups_of(client_id):
+                assert fixings[x.index] == best.values[x.index]
+
+
+def test_a_neighbourhood_around_a_client_left_out_includes_them() -> None:
+    instance = parse_instance(generate("s", "overload", 1))
+    built, warm = _built(instance)
+    incumbent = lns.Incumbent()
+    portfolio._complete(built, warm, incumbent, Deadline())
+    best = incumbent.best()
+    assert best is not None
+    decisions = Decisions(built)
+    shape = decisions.shape(best.values)
+    left_out = {c for c in shape.unplaced if built.facts.clients[c].placeable}
+    assert left_out, "the overload week leaves someone placeable out of the greedy roster"
+    rng = random.Random(0)
+    kinds = set()
+    for _ in range(30):
+        free = choose(decisions, shape, 10, rng)
+        kinds.add(free.name)
+        if free.name in ("unplaced", "open"):
+            assert free.clients & left_out
+            # Every free client's current providers may change their calendars.
+            for client_id in free.clients:
+                assert shape.providers_of.get(client_id, set()) <= free.providers
+    assert "unplaced" in kinds
+
+
+def test_the_incumbent_is_proved_only_at_the_bound() -> None:
+    incumbent = lns.Incumbent()
+    assert not incumbent.proved()
+    assert incumbent.offer(120, [0], None)
+    assert not incumbent.offer(120, [1], None)  # not better: kept the first
+    incumbent.raise_bound(118.5)
+    assert not incumbent.proved()
+    incumbent.raise_bound(100.0)  # a lower bound never goes down
+    assert incumbent.bound == 118.5
+    incumbent.raise_bound(119.2)
+    assert incumbent.proved()  # objectives are integers: no roster below 120
+
+
+def _seconds_from_now(seconds: float) -> float:
+    return time.perf_counter() + seconds
