@@ -10,8 +10,9 @@ and preferred ones, the one the greedy roster chose, then groups of the
 preferred shift, then the least contested. Every roster of the
 smaller model is a valid roster of the week (options were only removed), but
 its optimum and bound are not the week's: a solve on it reports ``feasible``
-with the week's static bound (see :func:`static_bound`), and ``optimal`` only
-when the roster reaches that bound.
+with a bound of the whole week (the placement relaxation of
+:mod:`solver.search.relaxed_bound`, never below :func:`static_bound`), and ``optimal``
+only when the roster reaches that bound.
 """
 
 from __future__ import annotations

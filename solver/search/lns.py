@@ -114,13 +114,17 @@ def repair(
     count = len(decisions.clients)
     size = min(FIRST_SIZE, max(MIN_SIZE, count // 3))
     steps = 0
+    tried: set[str] = set()  # groups that failed to open from the current best roster
+    tried_from: int | None = None
     while not deadline.expired() and not incumbent.proved():
         best = incumbent.best()
         if best is None:
             time.sleep(0.05)
             continue
+        if best.objective != tried_from:
+            tried, tried_from = set(), best.objective
         shape = decisions.shape(best.values)
-        free = choose(decisions, shape, size, rng)
+        free = choose(decisions, shape, size, rng, frozenset(tried))
         seconds = min(STEP_SECONDS, deadline.left())
         started = time.perf_counter()
         solver, finished = _step(
@@ -142,6 +146,8 @@ def repair(
         log.debug("repair step %d: %s", steps, step)
         if on_step is not None:
             on_step(step)
+        if free.opens is not None and objective is None and finished:
+            tried.add(free.opens)
         if not free.sized:
             continue
         if finished and step.seconds < seconds / 2:

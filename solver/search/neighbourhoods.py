@@ -40,6 +40,7 @@ class Neighbourhood:
     providers: set[str]
     name: str
     sized: bool = True  # built to the size asked for (else its own size, which stays)
+    opens: str | None = None  # the group an "open" neighbourhood tries to open
 
 
 @dataclass
@@ -134,15 +135,24 @@ class Decisions:
         return out
 
 
-def choose(decisions: Decisions, shape: Shape, size: int, rng: random.Random) -> Neighbourhood:
+def choose(
+    decisions: Decisions,
+    shape: Shape,
+    size: int,
+    rng: random.Random,
+    tried: frozenset[str] = frozenset(),
+) -> Neighbourhood:
     """A neighbourhood of about ``size`` clients (at least one group's or one caseload's
     worth when the roster has them): around a client left out most of the time while
-    there are any, else around random groups and caseloads."""
+    there are any, else around random groups and caseloads. ``tried``: groups that steps
+    from this roster have already failed to open."""
     facts = decisions.facts
     unplaced = [c for c in shape.unplaced if facts.clients[c].placeable]
     draw = rng.random()
-    if unplaced and draw < OPEN_SHARE and (opened := _open_group(decisions, shape, unplaced, rng)):
-        clients, providers = opened
+    opened = _open_group(decisions, shape, unplaced, rng, tried) if draw < OPEN_SHARE else None
+    group_id = None
+    if unplaced and opened is not None:
+        group_id, clients, providers = opened
         name = "open"
     elif unplaced and draw < UNPLACED_SHARE:
         clients, providers = _around_unplaced(decisions, shape, unplaced, size, rng)
@@ -152,7 +162,7 @@ def choose(decisions: Decisions, shape: Shape, size: int, rng: random.Random) ->
         name = "resources"
     for client_id in clients:
         providers |= shape.providers_of.get(client_id, set())
-    return Neighbourhood(clients, providers, name, sized=name != "open")
+    return Neighbourhood(clients, providers, name, sized=name != "open", opens=group_id)
 
 
 OPEN_SHARE, UNPLACED_SHARE = 0.5, 0.85
@@ -199,17 +209,25 @@ def _around_unplaced(
 
 
 def _open_group(
-    decisions: Decisions, shape: Shape, unplaced: list[str], rng: random.Random
-) -> tuple[set[str], set[str]] | None:
-    """A group that does not run, the clients left out who could join it, a few of their
-    candidate therapists and its possible facilitators (whose calendars may move); None
-    when no such group has clients enough to run."""
+    decisions: Decisions,
+    shape: Shape,
+    unplaced: list[str],
+    rng: random.Random,
+    tried: frozenset[str],
+) -> tuple[str, set[str], set[str]] | None:
+    """A group that does not run (and is not in ``tried``), the clients left out who could
+    join it, a few of their candidate therapists and its possible facilitators (whose
+    calendars may move); None when no such group has clients enough to run."""
     facts = decisions.facts
     minimum = facts.instance.program.group_min_size
     candidates: dict[str, list[str]] = defaultdict(list)
     for client_id in unplaced:
         for group_id in facts.clients[client_id].groups:
-            if group_id not in shape.members and facts.facilitators.get(group_id):
+            if (
+                group_id not in shape.members
+                and group_id not in tried
+                and facts.facilitators.get(group_id)
+            ):
                 candidates[group_id].append(client_id)
     openable = sorted(g for g, cs in candidates.items() if len(cs) >= minimum)
     if not openable:
@@ -221,7 +239,7 @@ def _open_group(
     for client_id in clients:
         therapists = facts.clients[client_id].therapists
         providers.update(rng.sample(therapists, min(PROVIDERS_TRIED, len(therapists))))
-    return clients, providers
+    return group_id, clients, providers
 
 
 def _roomiest(ids: list[str], room: Callable[[str], int], rng: random.Random) -> list[str]:

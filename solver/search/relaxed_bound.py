@@ -20,8 +20,8 @@ Every roster of the week is a solution of this relaxation with an objective no l
 than the roster's (terms that depend on times count 0 or their sure part), so CP-SAT's
 bound on it, even unproved, is a lower bound for every roster. The canonical starts of
 :func:`solver.precompute.derive_facts` keep an optimal roster (with the same groups,
-therapists, days and penalties), so the bound holds with them too. Reruns are not
-relaxed: the bound is for a solve without a previous roster.
+therapists, days and penalties), so the bound holds with them too. The rerun terms are
+left out (counted 0): with a previous roster the bound stays valid, only weaker.
 """
 
 from __future__ import annotations
@@ -74,13 +74,14 @@ class _Relaxation:
 def relaxed_bound(
     facts: Facts, *, seconds: float, workers: int, seed: int, deadline: Deadline
 ) -> int:
-    """A lower bound on the objective of every roster of the week (without a previous
-    roster): the larger of :func:`~solver.search.large.static_bound` and the bound CP-SAT
-    proves on the relaxation (see the module docstring) within ``seconds``, building
-    included (less when ``deadline`` comes first or its stop is requested).
+    """A lower bound on the objective of every roster of the week: the larger of
+    :func:`~solver.search.large.static_bound` and the bound CP-SAT proves on the
+    relaxation (see the module docstring) within ``seconds``, building included (less
+    when ``deadline`` comes first or its stop is requested).
 
     ``facts`` are the whole week's (not a smaller model's), with or without canonical
-    starts. ``workers`` and ``seed`` are CP-SAT's.
+    starts, with or without a previous roster's starts. ``workers`` and ``seed`` are
+    CP-SAT's.
     """
     floor = static_bound(facts)
     until = Deadline(min(deadline.at, time.perf_counter() + seconds), deadline.stop)
@@ -377,7 +378,7 @@ def _add_caseloads(relaxation: _Relaxation, facts: Facts) -> None:
     with_caseload = [t for t in facts.instance.therapists if t.max_caseload > 0]
     for therapist in with_caseload:
         if len(loads[therapist.id]) > therapist.max_caseload:
-            model.add(_Sum.sum(loads[therapist.id]) <= therapist.max_caseload - 1)
+            model.add(_Sum.sum(loads[therapist.id]) <= therapist.max_caseload)
     weight = facts.instance.program.weights.caseload_spread
     if not weight or not with_caseload:
         return
