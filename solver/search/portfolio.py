@@ -1,24 +1,31 @@
-"""The search of a built model: CP-SAT's search, repair steps, then the bound phase.
+"""The search of a built model: CP-SAT's search, repair steps beside it, the bound phase.
 
 Measured on weeks from outside the project's generator (benchmarks/README.md, issue 15),
-CP-SAT's own search from the hand-built roster places most clients within seconds, then
-stalls with a few left out: its neighbourhoods relax random variables, constraints or
-intervals, while what keeps a client out is a group that does not run (it needs several
-clients at once and a facilitator) or a few therapists' calendars. So the search runs in
-three stages, sharing the best roster through an :class:`~solver.search.lns.Incumbent`:
+CP-SAT's own search from the hand-built roster places most clients, then often stalls with
+a few left out: its neighbourhoods relax random variables, constraints or intervals, while
+what keeps a client out is a group that does not run (it needs several clients at once and
+a facilitator) or a few therapists' calendars. The repair steps of
+:mod:`solver.search.lns` make those moves. The best roster is shared through an
+:class:`~solver.search.lns.Incumbent`; the hand-built roster is its first (completed into a
+whole vector of the model's values, which is also the model's hint).
 
-1. **CP-SAT's search** (:func:`~solver.search.phases.search`) of the whole model, hinted
-   with the hand-built (or the previous) roster, for :data:`FIRST_SHARE` of the time;
-2. **repair steps** (:func:`solver.search.lns.repair`), one thread a worker, from the best
-   roster so far: neighbourhoods that open a group for the clients left out, or free the
-   groups and caseloads one of them could use, each re-solved exactly with everyone
-   else held, until :data:`~solver.search.phases.SEARCH_SHARE` of the time;
-3. **the bound phase**: the whole model again, hinted with the best roster, bounded below
-   by the bound proved so far, searched with CP-SAT's ``max_lp`` worker, whose root
-   relaxation proves a bound within seconds.
+With two workers or more (:func:`_side_by_side`):
 
-A stage that proves its roster optimal (or the pins infeasible) ends the search; so does
-a roster that reaches the proved bound.
+1. **CP-SAT's search alone** on every worker for :data:`ALONE_SHARE` of the time: the
+   small weeks are proved here;
+2. **repair steps** on one thread, beside **CP-SAT's search** on the other workers,
+   restarted from the best roster whenever the repair steps have a better one than its
+   own, until :data:`~solver.search.phases.SEARCH_SHARE` of the time;
+3. **the bound phase**: the whole model hinted with the best roster, bounded below by the
+   bound proved so far, searched with CP-SAT's ``max_lp`` worker, whose root relaxation
+   proves a bound within seconds (from 8 workers on, CP-SAT's portfolio runs ``max_lp``
+   itself, and stage 2 lasts to the end).
+
+With one worker (:func:`_staged`) the stages take turns: CP-SAT's search for
+:data:`FIRST_SHARE` of the time, repair steps, the bound phase.
+
+A stage that proves its roster optimal (or the pins infeasible) ends the search; so does a
+roster that reaches the proved bound.
 """
 
 from __future__ import annotations
@@ -52,6 +59,11 @@ log = logging.getLogger(__name__)
 FIRST_SHARE = 0.5
 """The share of the search's time for CP-SAT's own search (stage 1)."""
 
+
+ALONE_SHARE = 0.25
+"""With two workers or more, the share of the time CP-SAT's search runs alone on every worker
+before the repair steps start: most 40-client weeks are proved there (tier s, 2 workers:
+0.1-7 s alone; with one worker for CP-SAT beside the repair steps from the start, 1.2-48 s)."""
 
 FIRST_RUN_SECONDS = 10.0
 """How long CP-SAT's search runs before its first restart from a better roster."""
@@ -124,8 +136,22 @@ def _side_by_side(
     incumbent: Incumbent,
     deadline: Deadline,
 ) -> list[tuple[cp_model.CpSolver, CpSolverStatus]]:
-    """Two workers or more: repair steps on one thread from the start, CP-SAT's search and
-    then the bound phase on the other workers."""
+    """Two workers or more: CP-SAT's search alone on every worker for
+    :data:`ALONE_SHARE` of the time (an easy week is proved there, as fast as CP-SAT
+    can); then repair steps on one thread, beside CP-SAT's search restarted from the best
+    roster on the other workers, and the bound phase."""
+    alone_end = time.perf_counter() + ALONE_SHARE * deadline.left()
+    solver, code = search(
+        built,
+        recorder,
+        options,
+        alone_end - time.perf_counter(),
+        deadline,
+        on_bound=incumbent.raise_bound,
+    )
+    found = [(solver, code)]
+    if code in _PROOFS or incumbent.proved() or deadline.expired():
+        return found
     halt = threading.Event()
     inner = Deadline(deadline.at, halt)
     relay = _relay_stop(deadline, halt)
@@ -141,8 +167,10 @@ def _side_by_side(
     full = dataclasses.replace(options, workers=options.worker_count() - 1)
     with_bound_phase = full.worker_count() < BOUND_PHASE_WORKERS
     try:
-        share = SEARCH_SHARE if with_bound_phase else 1.0
-        found = _restarts(built, recorder, full, incumbent, inner, share)
+        # CP-SAT's first run goes on from its own best roster unless the repair steps do better.
+        _hint_best(built, incumbent, solver, code)
+        share = (SEARCH_SHARE - ALONE_SHARE) / (1.0 - ALONE_SHARE) if with_bound_phase else 1.0
+        found += _restarts(built, recorder, full, incumbent, inner, share)
         unproved = found[-1][1] not in _PROOFS and not incumbent.proved()
         if with_bound_phase and unproved and inner.left() > 1.0:
             found.append(_bound_phase(built, recorder, full, incumbent, inner))
@@ -151,6 +179,16 @@ def _side_by_side(
         thread.join()
         relay.join()
     return found
+
+
+def _hint_best(
+    built: RosterModel, incumbent: Incumbent, solver: cp_model.CpSolver, code: CpSolverStatus
+) -> None:
+    """Hint the model with the best roster so far when it is better than ``solver``'s."""
+    best = incumbent.best()
+    own = round(solver.objective_value) if code == cp_model.FEASIBLE else None
+    if best is not None and (own is None or best.objective < own):
+        _hint_values(built, best.values)
 
 
 def _restarts(
@@ -184,10 +222,7 @@ def _restarts(
         found.append((solver, code))
         if code in _PROOFS or deadline.expired() or time.perf_counter() >= end - 0.5:
             return found
-        best = incumbent.best()
-        own = round(solver.objective_value) if code == cp_model.FEASIBLE else None
-        if best is not None and (own is None or best.objective < own):
-            _hint_values(built, best.values)
+        _hint_best(built, incumbent, solver, code)
         _add_bound(built, incumbent)
         seconds *= 1.5
 
