@@ -61,6 +61,7 @@ class Decisions:
         v = built.variables
         self.facts = built.facts
         self._clients: dict[str, _ClientLiterals] = {}
+        self._eligible: dict[str, list[str]] = defaultdict(list)
         for client_id in v.placed_clients():
             placed = v.placed(client_id)
             assert placed is not None
@@ -79,6 +80,8 @@ class Decisions:
                     *(() if slots.required else slots.present),
                 )
             ]
+            for group_id, _ in v.groups_of(client_id):
+                self._eligible[group_id].append(client_id)
             self._clients[client_id] = _ClientLiterals(
                 placed.index,
                 tuple((g, x.index) for g, x in v.groups_of(client_id)),
@@ -86,6 +89,10 @@ class Decisions:
                 providers,
                 tuple(times),
             )
+
+    def eligible(self, group_id: str) -> list[str]:
+        """Clients who may join the group."""
+        return self._eligible.get(group_id, [])
 
     @property
     def clients(self) -> list[str]:
@@ -216,8 +223,9 @@ def _open_group(
     tried: frozenset[str],
 ) -> tuple[str, set[str], set[str]] | None:
     """A group that does not run (and is not in ``tried``), the clients left out who could
-    join it, a few of their candidate therapists and its possible facilitators (whose
-    calendars may move); None when no such group has clients enough to run."""
+    join it (with clients of other groups who could join it too, when those left out are
+    fewer than the group's minimum), a few of their candidate therapists and its possible
+    facilitators (whose calendars may move); None when no such group exists."""
     facts = decisions.facts
     minimum = facts.instance.program.group_min_size
     candidates: dict[str, list[str]] = defaultdict(list)
@@ -229,17 +237,36 @@ def _open_group(
                 and facts.facilitators.get(group_id)
             ):
                 candidates[group_id].append(client_id)
-    openable = sorted(g for g, cs in candidates.items() if len(cs) >= minimum)
-    if not openable:
+    if not candidates:
         return None
-    group_id = rng.choice(openable)
+    openable = sorted(candidates)
+    group_id = rng.choices(openable, weights=[len(candidates[g]) for g in openable])[0]
     capacity = facts.instance.group(group_id).capacity
-    clients = set(rng.sample(candidates[group_id], min(capacity, len(candidates[group_id]))))
+    left_out = candidates[group_id]
+    clients = set(rng.sample(left_out, min(capacity, len(left_out))))
+    if len(clients) < minimum:
+        clients |= _movers(decisions, shape, group_id, minimum + 1 - len(clients), rng)
     providers = set(facts.facilitators[group_id])
     for client_id in clients:
         therapists = facts.clients[client_id].therapists
         providers.update(rng.sample(therapists, min(PROVIDERS_TRIED, len(therapists))))
     return group_id, clients, providers
+
+
+def _movers(
+    decisions: Decisions, shape: Shape, group_id: str, count: int, rng: random.Random
+) -> set[str]:
+    """Up to ``count`` placed clients who could join ``group_id``, from groups that keep their
+    minimum without them first."""
+    minimum = decisions.facts.instance.program.group_min_size
+    eligible = [
+        c
+        for c in decisions.eligible(group_id)
+        if c in shape.group_of and shape.group_of[c] != group_id
+    ]
+    rng.shuffle(eligible)
+    eligible.sort(key=lambda c: len(shape.members[shape.group_of[c]]) <= minimum)
+    return set(eligible[:count])
 
 
 def _roomiest(ids: list[str], room: Callable[[str], int], rng: random.Random) -> list[str]:

@@ -7,6 +7,7 @@ from; a status is ``optimal`` only when the roster reaches a proved bound.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 
@@ -20,7 +21,7 @@ from solver.model.extract import roster_from_solution
 from solver.options import Deadline
 from solver.precompute import derive_facts
 from solver.roster import Roster, Unassigned
-from solver.search import lns, portfolio
+from solver.search import lns, neighbourhoods, portfolio
 from solver.search.greedy import greedy_roster
 from solver.search.neighbourhoods import Decisions, choose
 from solver.search.phases import Recorder
@@ -148,3 +149,37 @@ def test_the_incumbent_is_proved_only_at_the_bound() -> None:
 
 def _seconds_from_now(seconds: float) -> float:
     return time.perf_counter() + seconds
+
+
+def test_a_group_opens_for_fewer_clients_left_out_than_its_minimum() -> None:
+    # One client left out cannot run a group alone: the neighbourhood brings clients of other
+    # groups who could join it, so that a step may open it.
+    instance = parse_instance(generate("s", "normal", 2))
+    built, warm = _built(instance)
+    incumbent = lns.Incumbent()
+    portfolio._complete(built, warm, incumbent, Deadline())
+    best = incumbent.best()
+    assert best is not None
+    decisions = Decisions(built)
+    shape = decisions.shape(best.values)
+    minimum = instance.program.group_min_size
+    tried = 0
+    for client_id in shape.unplaced:
+        shut = [g for g in built.facts.clients[client_id].groups if g not in shape.members]
+        if not shut:
+            continue
+        alone = dataclasses.replace(shape, unplaced=[client_id])
+        opened = neighbourhoods._open_group(
+            decisions, alone, [client_id], random.Random(0), frozenset()
+        )
+        assert opened is not None
+        group_id, clients, providers = opened
+        assert client_id in clients and group_id in shut
+        movers = clients - {client_id}
+        placed_eligible = [c for c in decisions.eligible(group_id) if c in shape.group_of]
+        assert len(movers) == min(minimum, len(placed_eligible))
+        assert all(shape.group_of[m] != group_id for m in movers)
+        assert all(group_id in built.facts.clients[m].groups for m in movers)
+        assert set(built.facts.facilitators[group_id]) <= providers
+        tried += bool(movers)
+    assert tried, "some group that does not run could take clients of running groups"
