@@ -52,6 +52,7 @@ class Shape:
     members: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     caseload: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     providers_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    facilitated_by: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 class Decisions:
@@ -62,6 +63,10 @@ class Decisions:
         self.facts = built.facts
         self._clients: dict[str, _ClientLiterals] = {}
         self._eligible: dict[str, list[str]] = defaultdict(list)
+        # (therapist, group, index of the literal that says the therapist facilitates it)
+        self._facilitates = [
+            (t, g, f.index) for g in v.running_groups() for t, f in v.facilitators_of(g)
+        ]
         for client_id in v.placed_clients():
             placed = v.placed(client_id)
             assert placed is not None
@@ -118,6 +123,9 @@ class Decisions:
                 if values[index]:
                     shape.caseload[provider].append(client_id)
                     shape.providers_of[client_id].add(provider)
+        for therapist_id, group_id, index in self._facilitates:
+            if values[index]:
+                shape.facilitated_by[therapist_id].append(group_id)
         return shape
 
     def fixings(
@@ -246,7 +254,11 @@ def _open_group(
     clients = set(rng.sample(left_out, min(capacity, len(left_out))))
     if len(clients) < minimum:
         clients |= _movers(decisions, shape, group_id, minimum + 1 - len(clients), rng)
+    # Its possible facilitators, and those who could take over a group one of them leads now.
     providers = set(facts.facilitators[group_id])
+    for therapist_id in facts.facilitators[group_id]:
+        for led in shape.facilitated_by.get(therapist_id, []):
+            providers.update(facts.facilitators.get(led, []))
     for client_id in clients:
         therapists = facts.clients[client_id].therapists
         providers.update(rng.sample(therapists, min(PROVIDERS_TRIED, len(therapists))))
