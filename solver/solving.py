@@ -1,11 +1,10 @@
 """``solve()``: the best roster for a week, from an instance.
 
 The steps, each in its own module: build the hand procedure's roster
-(:mod:`solver.search.greedy`), precompute the week's facts
-(:mod:`solver.precompute`), keep a few options per client on large weeks
-(:mod:`solver.search.large`), build the CP-SAT model (:mod:`solver.model`), search
-it (:mod:`solver.search.phases`), read the roster back
-(:mod:`solver.model.extract`) and give reasons for whoever is left out
+(:mod:`solver.search.greedy`), precompute the week's facts (:mod:`solver.precompute`),
+keep a few options per client on large weeks (:mod:`solver.search.large`), build the
+CP-SAT model (:mod:`solver.model`), search it (:mod:`solver.search.portfolio`), read the
+roster back (:mod:`solver.model.extract`) and give reasons for whoever is left out
 (:mod:`solver.analysis.reasons`).
 
 Infeasibility and time-outs are statuses of the returned roster, never
@@ -60,15 +59,13 @@ this is the best roster found by then``); the only explanation an ``optimal`` or
 ``feasible`` roster may carry."""
 
 RELAXED_BOUND_SHARE = 0.25
-"""On a large week, the share of the search's time for the placement relaxation that bounds
-the whole week (:mod:`solver.search.relaxed_bound`; measured on l-normal-1, 1 worker: its bound
-is reached about 20 s in, 471 where the static bound is 0; l-overload-1: 335,061 against 6,000)."""
+"""On a large week, the search time's share for the whole week's bound
+(:mod:`solver.search.relaxed_bound`; l-normal-1, 1 worker: reached about 20 s in)."""
 
 REASONS_PER_CLIENT_FACTS = 4.0
-"""The reasons of one unassigned client cost up to this many times the precomputation
-of one client (measured on an idle machine: 3.7 on l-normal-1, 2.9 on xl-normal-1; a
-loaded machine measured up to 7.5, and the time limit's tolerance covers that). The
-search leaves time for the reasons of as many clients as the hand-built roster leaves out."""
+"""The reasons of one unassigned client cost up to this many times the precomputation of one
+client (idle machine: 3.7 on l-normal-1, 2.9 on xl-normal-1; loaded: up to 7.5, within the
+time limit's tolerance). The search leaves time for as many as the greedy leaves out."""
 
 
 def solve(
@@ -158,8 +155,7 @@ def solve_detailed(
         return _finished(roster, _early_stats(start, workers, recorder), deadline, start)
     search_deadline = Deadline(deadline.at - reasons_seconds, stop)
     if week.restricted:
-        # The smaller model's bound is not the week's: a placement relaxation of the whole
-        # week gives one (never below the static bound).
+        # The smaller model's bound is not the week's: the placement relaxation's is.
         week.week_bound = relaxed_bound(
             facts,
             seconds=RELAXED_BOUND_SHARE * search_deadline.left(),
@@ -178,9 +174,9 @@ def solve_detailed(
             lns_only=week.warm.status == "feasible" and previous is None,
         )
     else:
-        start_from = warm if warm.status == "feasible" else None
+        first = [r for r in (previous, warm) if r is not None and r.status != "unknown"]
         solver, code, bound = search_week(
-            week.built, recorder, options, deadline=search_deadline, start_from=start_from
+            week.built, recorder, options, deadline=search_deadline, start_from=first
         )
     if week.restricted and code in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
         # Proofs about the smaller model say nothing about the week.

@@ -49,10 +49,15 @@ def test_rerun_after_a_change_is_optimal_and_checked(
     # Proved optimal: no roster of the week after changes less for the same penalties.
     assert rerun.objective is not None
     if change in ("discharge", "intake"):
-        # Keeping everyone where they were is valid, so the rerun is at most as costly...
+        # Keeping everyone where they were is a roster of the week after unless a discharge
+        # leaves a group below its minimum (it depends on which optimal roster came before);
+        # when it is one, the rerun is at most as costly.
         kept = _kept(after, previous)
-        assert check(after, kept, previous=previous).ok
-        assert kept.objective is not None and rerun.objective <= kept.objective
+        report = check(after, kept, previous=previous)
+        below_minimum = all(v.rule == "R3" for v in report.violations) and change == "discharge"
+        assert report.ok or below_minimum, report.lines()
+        if report.ok:
+            assert kept.objective is not None and rerun.objective <= kept.objective
 
 
 def test_a_rerun_without_change_returns_the_previous_roster(

@@ -80,11 +80,11 @@ def search_week(
     options: SolveOptions,
     *,
     deadline: Deadline,
-    start_from: Roster | None,
+    start_from: list[Roster],
 ) -> tuple[cp_model.CpSolver, CpSolverStatus, float]:
-    """Search ``built`` until ``deadline`` (see the module docstring). ``start_from`` is the
-    hand-built roster the repair steps may start from (None when it honours no pins); the
-    model's own hints (the hand-built or previous roster) start CP-SAT's search.
+    """Search ``built`` until ``deadline`` (see the module docstring), from the first roster
+    of ``start_from`` that is one of the model's (the previous roster of a rerun, then the
+    hand-built one), which also becomes the model's hint.
 
     Returns the solver holding the best roster, its status (``OPTIMAL`` only when proved
     for the week) and the proved bound.
@@ -92,8 +92,9 @@ def search_week(
     incumbent = Incumbent()
     recorder.share = lambda values, objective: incumbent.offer(objective, values, None)
     try:
-        if start_from is not None:
-            _complete(built, start_from, incumbent, deadline)
+        for roster in start_from:
+            if _complete(built, roster, incumbent, deadline):
+                break
         if options.worker_count() == 1:
             found = _staged(built, recorder, options, incumbent, deadline)
         else:
@@ -101,6 +102,25 @@ def search_week(
     finally:
         recorder.share = None
     return _best_of(found, incumbent)
+
+
+def _cpsat_for(
+    share: float,
+    built: RosterModel,
+    recorder: Recorder,
+    options: SolveOptions,
+    incumbent: Incumbent,
+    deadline: Deadline,
+) -> tuple[cp_model.CpSolver, CpSolverStatus]:
+    """CP-SAT's search of the whole model for ``share`` of the time left."""
+    return search(
+        built,
+        recorder,
+        options,
+        share * deadline.left(),
+        deadline,
+        on_bound=incumbent.raise_bound,
+    )
 
 
 def _staged(
@@ -111,15 +131,7 @@ def _staged(
     deadline: Deadline,
 ) -> list[tuple[cp_model.CpSolver, CpSolverStatus]]:
     """One worker: the three stages one after the other."""
-    first_end = time.perf_counter() + FIRST_SHARE * deadline.left()
-    solver, code = search(
-        built,
-        recorder,
-        options,
-        first_end - time.perf_counter(),
-        deadline,
-        on_bound=incumbent.raise_bound,
-    )
+    solver, code = _cpsat_for(FIRST_SHARE, built, recorder, options, incumbent, deadline)
     found = [(solver, code)]
     if code not in _PROOFS:
         repair_end = time.perf_counter() + _repair_share() * deadline.left()
@@ -140,15 +152,7 @@ def _side_by_side(
     :data:`ALONE_SHARE` of the time (an easy week is proved there, as fast as CP-SAT
     can); then repair steps on one thread, beside CP-SAT's search restarted from the best
     roster on the other workers, and the bound phase."""
-    alone_end = time.perf_counter() + ALONE_SHARE * deadline.left()
-    solver, code = search(
-        built,
-        recorder,
-        options,
-        alone_end - time.perf_counter(),
-        deadline,
-        on_bound=incumbent.raise_bound,
-    )
+    solver, code = _cpsat_for(ALONE_SHARE, built, recorder, options, incumbent, deadline)
     found = [(solver, code)]
     if code in _PROOFS or incumbent.proved() or deadline.expired():
         return found
@@ -303,14 +307,14 @@ def _best_of(
     return solver, cp_model.OPTIMAL if proved else cp_model.FEASIBLE, bound
 
 
-def _complete(built: RosterModel, roster: Roster, incumbent: Incumbent, deadline: Deadline) -> None:
+def _complete(built: RosterModel, roster: Roster, incumbent: Incumbent, deadline: Deadline) -> bool:
     """Offer ``roster`` (the hand-built one) as a full vector of the model's values, and hint
     the model with it (a whole hint: CP-SAT's first roster at once, where an incomplete one
     can keep a single worker in its hint search for the whole run). Its placements, groups,
     therapists and providers are fixed on a copy of the model, its appointment times only
     hinted (the model may offer other starts than the hand-built roster's: the canonical
     ones); the copy is then solved. Skipped when the roster places someone where the model
-    cannot."""
+    cannot. Returns whether the roster was offered."""
     model = built.model.clone()
     proto = model.proto
     proto.solution_hint.vars.clear()
@@ -319,7 +323,7 @@ def _complete(built: RosterModel, roster: Roster, incumbent: Incumbent, deadline
     for item in built.variables.values_of(roster):
         if item.var is None:
             if item.value:
-                return  # the roster needs a variable the model does not have
+                return False  # the roster needs a variable the model does not have
             continue
         if item.var.index in times:
             if item.hintable:
@@ -339,8 +343,9 @@ def _complete(built: RosterModel, roster: Roster, incumbent: Incumbent, deadline
         values = list(solver.response_proto.solution)
         incumbent.offer(round(solver.objective_value), values, solver)
         _hint_values(built, values)
-    else:
-        log.info("the hand-built roster is not one of the model's (%s)", solver.status_name(code))
+        return True
+    log.info("a starting roster is not one of the model's (%s)", solver.status_name(code))
+    return False
 
 
 def _hint_values(built: RosterModel, values: list[int]) -> None:

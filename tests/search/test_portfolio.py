@@ -23,13 +23,24 @@ from solver.precompute import derive_facts
 from solver.roster import Roster, Unassigned
 from solver.search import lns, neighbourhoods, portfolio
 from solver.search.greedy import greedy_roster
-from solver.search.neighbourhoods import Decisions, choose
+from solver.search.neighbourhoods import Decisions, Shape, choose
 from solver.search.phases import Recorder
 
 
 def _built(instance: Instance) -> tuple[RosterModel, Roster]:
     built = build_model(derive_facts(instance, canonical=True))
     return built, greedy_roster(instance)
+
+
+def _started(instance: Instance) -> tuple[RosterModel, lns._Best, Decisions, Shape]:
+    """The built model, the hand-built roster completed, and who is where in it."""
+    built, warm = _built(instance)
+    incumbent = lns.Incumbent()
+    portfolio._complete(built, warm, incumbent, Deadline())
+    best = incumbent.best()
+    assert best is not None
+    decisions = Decisions(built)
+    return built, best, decisions, decisions.shape(best.values)
 
 
 def _roster(built: RosterModel, solver: object) -> Roster:
@@ -86,13 +97,7 @@ def test_repair_steps_keep_rosters_valid_and_improve_them() -> None:
 
 def test_a_step_holds_every_client_outside_its_neighbourhood() -> None:
     instance = moderate_week(40)
-    built, warm = _built(instance)
-    incumbent = lns.Incumbent()
-    portfolio._complete(built, warm, incumbent, Deadline())
-    best = incumbent.best()
-    assert best is not None
-    decisions = Decisions(built)
-    shape = decisions.shape(best.values)
+    built, best, decisions, shape = _started(instance)
     free = choose(decisions, shape, 6, random.Random(1))
     fixings = dict(decisions.fixings(best.values, shape, free))
     v = built.variables
@@ -112,13 +117,7 @@ def test_a_step_holds_every_client_outside_its_neighbourhood() -> None:
 
 def test_a_neighbourhood_around_a_client_left_out_includes_them() -> None:
     instance = parse_instance(generate("s", "overload", 1))
-    built, warm = _built(instance)
-    incumbent = lns.Incumbent()
-    portfolio._complete(built, warm, incumbent, Deadline())
-    best = incumbent.best()
-    assert best is not None
-    decisions = Decisions(built)
-    shape = decisions.shape(best.values)
+    built, best, decisions, shape = _started(instance)
     left_out = {c for c in shape.unplaced if built.facts.clients[c].placeable}
     assert left_out, "the overload week leaves someone placeable out of the greedy roster"
     rng = random.Random(0)
@@ -155,13 +154,7 @@ def test_a_group_opens_for_fewer_clients_left_out_than_its_minimum() -> None:
     # One client left out cannot run a group alone: the neighbourhood brings clients of other
     # groups who could join it, so that a step may open it.
     instance = parse_instance(generate("s", "normal", 2))
-    built, warm = _built(instance)
-    incumbent = lns.Incumbent()
-    portfolio._complete(built, warm, incumbent, Deadline())
-    best = incumbent.best()
-    assert best is not None
-    decisions = Decisions(built)
-    shape = decisions.shape(best.values)
+    built, best, decisions, shape = _started(instance)
     minimum = instance.program.group_min_size
     tried = 0
     for client_id in shape.unplaced:
