@@ -129,6 +129,26 @@ def weighted(rng: random.Random, weights: dict[str, float]) -> str:
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 
 
+def facilitator_specialties(
+    tracks: tuple[str, ...], population: str, audience: str | None
+) -> list[str]:
+    """The specialties a group's facilitator needs: ``lcdc`` for substance use (and a
+    dual-diagnosis-only group), ``co_occurring`` for dual diagnosis without substance use,
+    ``adolescents``, ``trauma`` for women's groups, ``veterans``."""
+    needed = []
+    if SU in tracks or tracks == (DD,):
+        needed.append("lcdc")
+    if DD in tracks and SU not in tracks:
+        needed.append("co_occurring")
+    if population == "adolescent":
+        needed.append("adolescents")
+    if audience == "women":
+        needed.append("trauma")
+    elif audience == "veterans":
+        needed.append("veterans")
+    return needed
+
+
 def _split(total: int, parts: int) -> list[int]:
     """``total`` in ``parts`` near-equal integers, the larger ones first."""
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
@@ -183,18 +203,7 @@ class _Group:
 
     @property
     def specialties(self) -> list[str]:
-        needed = []
-        if SU in self.tracks or self.tracks == (DD,):
-            needed.append("lcdc")
-        if DD in self.tracks and SU not in self.tracks:
-            needed.append("co_occurring")
-        if self.block.population == "adolescent":
-            needed.append("adolescents")
-        if self.audience == "women":
-            needed.append("trauma")
-        elif self.audience == "veterans":
-            needed.append("veterans")
-        return needed
+        return facilitator_specialties(self.tracks, self.block.population, self.audience)
 
     def name(self) -> str:
         short = {SU: "SU", MH: "MH", DD: "DD"}

@@ -30,7 +30,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks.generate import DD, MH, SU, TIERS, TRACK_SETS, WEEKDAYS, interval, weighted
+from benchmarks.generate import (
+    DD,
+    MH,
+    SU,
+    TIERS,
+    TRACK_SETS,
+    WEEKDAYS,
+    facilitator_specialties,
+    interval,
+    weighted,
+)
 
 __all__ = ["PATTERNS", "SCENARIO", "split_week"]
 
@@ -96,18 +106,7 @@ class _Series:
 
     @property
     def specialties(self) -> list[str]:
-        needed = []
-        if SU in self.tracks or self.tracks == (DD,):
-            needed.append("lcdc")
-        if DD in self.tracks and SU not in self.tracks:
-            needed.append("co_occurring")
-        if self.times.population == "adolescent":
-            needed.append("adolescents")
-        if self.audience == "women":
-            needed.append("trauma")
-        elif self.audience == "veterans":
-            needed.append("veterans")
-        return needed
+        return facilitator_specialties(self.tracks, self.times.population, self.audience)
 
     def to_dict(self, site_tags: bool) -> dict[str, Any]:
         short = {SU: "SU", MH: "MH", DD: "DD"}
