@@ -361,7 +361,7 @@ def _result_roster(
         lines = [] if deadline.stop_requested else [_PINS_TIMED_OUT.format(options.time_limit)]
         roster = _empty_roster(instance, "unknown", lines, start)
     if week.restricted and roster.objective is not None:
-        roster = _with_static_bound(roster, week.week_bound)
+        roster = _with_week_bound(roster, week.week_bound)
     return roster
 
 
@@ -389,9 +389,9 @@ def _warm_result(
     )
 
 
-def _with_static_bound(roster: Roster, bound: int) -> Roster:
-    """A roster of the smaller model of a large week, with the week's static bound
-    (optimal only if it reaches that bound)."""
+def _with_week_bound(roster: Roster, bound: int) -> Roster:
+    """A roster of the smaller model of a large week, with the week's bound (static or the
+    relaxation's; optimal only if it reaches that bound)."""
     assert roster.objective is not None
     return roster.model_copy(
         update={"status": proved_status(roster.objective, bound), "best_bound": bound}

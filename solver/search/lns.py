@@ -29,7 +29,7 @@ from solver.options import Deadline
 from solver.search.neighbourhoods import Decisions, choose
 from solver.search.phases import Recorder, stopped_on_request
 
-__all__ = ["Incumbent", "Step", "repair"]
+__all__ = ["Incumbent", "Step", "fix_value", "hint_whole", "repair"]
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +79,15 @@ class Incumbent:
         with self._lock:
             return self._best
 
+    @property
+    def whole_bound(self) -> int:
+        """The proved bound rounded up (objectives are whole numbers)."""
+        return math.ceil(self.bound - 1e-6)
+
     def proved(self) -> bool:
         """True when the best roster reaches the proved bound."""
         best = self.best()
-        return best is not None and best.objective <= math.ceil(self.bound - 1e-6)
+        return best is not None and best.objective <= self.whole_bound
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,22 @@ def repair(
     return steps
 
 
+def fix_value(model: cp_model.CpModel, index: int, value: int) -> None:
+    """Fix the variable of index ``index`` of ``model`` (a copy) to ``value``."""
+    domain = model.proto.variables[index].domain
+    domain.clear()
+    domain.extend([value, value])
+
+
+def hint_whole(model: cp_model.CpModel, values: Sequence[int]) -> None:
+    """Replace ``model``'s hint with ``values``, one for each of its variables."""
+    hint = model.proto.solution_hint
+    hint.vars.clear()
+    hint.values.clear()
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
+
+
 def _offer(
     incumbent: Incumbent, recorder: Recorder, objective: int, solver: cp_model.CpSolver
 ) -> None:
@@ -176,16 +197,9 @@ def _step(
     the solver when it found a better roster than ``best`` (else None), and whether it
     finished."""
     model = built.model.clone()
-    proto = model.proto
     for index, value in fixings:
-        domain = proto.variables[index].domain
-        domain.clear()
-        domain.extend([value, value])
-    hint = proto.solution_hint
-    hint.vars.clear()
-    hint.values.clear()
-    hint.vars.extend(range(len(best.values)))
-    hint.values.extend(best.values)
+        fix_value(model, index, value)
+    hint_whole(model, best.values)
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = 1

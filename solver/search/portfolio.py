@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import threading
 import time
 
@@ -42,7 +41,7 @@ from ortools.sat.python.cp_model_helper import CpSolverStatus
 from solver.model import RosterModel
 from solver.options import Deadline, SolveOptions
 from solver.roster import Roster
-from solver.search.lns import Incumbent, repair
+from solver.search.lns import Incumbent, fix_value, hint_whole, repair
 from solver.search.neighbourhoods import Decisions
 from solver.search.phases import (
     BOUND_PHASE_WORKERS,
@@ -192,7 +191,7 @@ def _hint_best(
     best = incumbent.best()
     own = round(solver.objective_value) if code == cp_model.FEASIBLE else None
     if best is not None and (own is None or best.objective < own):
-        _hint_values(built, best.values)
+        hint_whole(built.model, best.values)
 
 
 def _restarts(
@@ -234,7 +233,7 @@ def _restarts(
 def _add_bound(built: RosterModel, incumbent: Incumbent) -> None:
     """Add the bound proved so far to the model (a valid constraint a later search starts
     from)."""
-    proved = math.ceil(incumbent.bound - 1e-6)
+    proved = incumbent.whole_bound
     if proved > 0:
         built.model.add(built.objective() >= proved)
 
@@ -270,7 +269,7 @@ def _bound_phase(
     proved so far, searched with ``max_lp`` until the deadline."""
     best = incumbent.best()
     if best is not None:
-        _hint_values(built, best.values)
+        hint_whole(built.model, best.values)
     _add_bound(built, incumbent)
     return search(
         built,
@@ -303,7 +302,7 @@ def _best_of(
     if not rosters:
         return found[-1][0], found[-1][1], bound
     objective, solver = min(rosters, key=lambda pair: pair[0])
-    proved = objective <= math.ceil(bound - 1e-6)
+    proved = objective <= incumbent.whole_bound
     return solver, cp_model.OPTIMAL if proved else cp_model.FEASIBLE, bound
 
 
@@ -330,9 +329,7 @@ def _complete(built: RosterModel, roster: Roster, incumbent: Incumbent, deadline
                 proto.solution_hint.vars.append(item.var.index)
                 proto.solution_hint.values.append(item.value)
             continue
-        domain = proto.variables[item.var.index].domain
-        domain.clear()
-        domain.extend([item.value, item.value])
+        fix_value(model, item.var.index, item.value)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = max(0.01, min(COMPLETE_SECONDS, deadline.left()))
@@ -342,17 +339,7 @@ def _complete(built: RosterModel, roster: Roster, incumbent: Incumbent, deadline
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = list(solver.response_proto.solution)
         incumbent.offer(round(solver.objective_value), values, solver)
-        _hint_values(built, values)
+        hint_whole(built.model, values)
         return True
     log.info("a starting roster is not one of the model's (%s)", solver.status_name(code))
     return False
-
-
-def _hint_values(built: RosterModel, values: list[int]) -> None:
-    """Hint every variable of ``built`` with ``values`` (a whole roster)."""
-    proto = built.model.proto
-    hint = proto.solution_hint
-    hint.vars.clear()
-    hint.values.clear()
-    hint.vars.extend(range(len(values)))
-    hint.values.extend(values)
