@@ -375,6 +375,8 @@ def test_the_bound_phase_keeps_the_roster_valid_and_its_bound_sound(
     # Stages too short to prove anything, so the bound phase runs.
     monkeypatch.setattr(portfolio, "FIRST_SHARE", 0.01)
     monkeypatch.setattr(portfolio, "SEARCH_SHARE", 0.02)
+    # Short repair steps too, so that the bound phase has its time on a loaded machine.
+    monkeypatch.setattr(portfolio, "_repair_share", lambda: 0.1)
     phases: list[float] = []
     real = portfolio._bound_phase
 

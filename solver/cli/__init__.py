@@ -277,6 +277,27 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    from solver.files.extras import require_extra
+
+    for module in ("fastapi", "uvicorn", "sqlalchemy", "alembic", "jinja2", "multipart"):
+        require_extra(module, "the web page (serve)", extra="web")
+    from solver.web.serve import serve
+
+    token = args.token or os.environ.get("IOP_ROSTER_TOKEN") or None
+    return serve(
+        host=args.host,
+        port=args.port,
+        db_url=args.db,
+        token=token,
+        processes=args.processes,
+        open_instance=args.open,
+        announce=lambda line: print(line, file=sys.stderr),
+    )
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "solve": _cmd_solve,
     "check": _cmd_check,
@@ -286,4 +307,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "import": _cmd_import,
     "export": _cmd_export,
     "schema": _cmd_schema,
+    "serve": _cmd_serve,
 }

@@ -114,7 +114,58 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _command(sub, common, "schema", "print the JSON Schema of the instance and the roster")
+    _add_serve(sub, common)
     return parser
+
+
+def _add_serve(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    p = _command(sub, common, "serve", "start the web page and the HTTP API (the web extra)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on (default 127.0.0.1: this computer only; any other "
+        "address needs --token)",
+    )
+    p.add_argument("--port", type=_port, default=8000, help="the port (default 8000)")
+    p.add_argument(
+        "--db",
+        default=None,
+        metavar="URL",
+        help="the database, a SQLAlchemy URL (default sqlite:///iop-roster.db in the current "
+        "folder; postgresql+psycopg://... for PostgreSQL)",
+    )
+    p.add_argument(
+        "--token",
+        default=None,
+        help="a secret every request must carry (default: the IOP_ROSTER_TOKEN environment "
+        "variable; none on 127.0.0.1)",
+    )
+    p.add_argument(
+        "--processes",
+        type=_positive_int,
+        default=2,
+        help="solves that run at once, each in its own process (default 2)",
+    )
+    p.add_argument(
+        "--open",
+        type=Path,
+        default=None,
+        metavar="INSTANCE",
+        help="store this week (an instance JSON file or a workbook) on start, if the database "
+        "does not hold a week of that file yet",
+    )
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {value}")
+    return value
 
 
 def _add_solve(
