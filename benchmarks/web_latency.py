@@ -1,11 +1,11 @@
 """How fast the web page answers while solves run beside it.
 
-Starts ``python -m solver serve`` (two solve processes, SQLite), stores two 200-client weeks
-(tier m of ``benchmarks/generate.py``) and a solved small week, starts a solve of each
-200-client week, and while both run requests the pages and API answers a manager or a
-portal would (the index, a week, a job's progress, a roster's views, a change report) in a
-loop, timing each from request to last byte. Prints a Markdown table of the timings per
-page (median, 95th percentile, maximum) and of the solves (objective at the end).
+Starts ``python -m solver serve`` (two solve processes, SQLite), solves a 200-client week (tier
+m of ``benchmarks/generate.py``, 20 s), then starts solves of two more 200-client weeks and,
+while both run, requests the pages and API answers a manager or a portal would (the index, a
+week, a job's progress, the roster's views, its explanation, a change report) in a loop, timing
+each from request to last byte. Prints a Markdown table of the timings per page (median, 95th
+percentile, maximum) and the two solves' results.
 
     python benchmarks/web_latency.py [--seconds 60] [--out benchmarks/out/web_latency.md]
 """
@@ -13,7 +13,6 @@ page (median, 95th percentile, maximum) and of the solves (objective at the end)
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import statistics
@@ -92,10 +91,10 @@ def _measure(base: str, seconds: float) -> list[str]:
             break
         except httpx.HTTPError:
             time.sleep(0.2)
-    tiny = json.loads((ROOT / "instances" / "program.json").read_text())
-    small = httpx.post(f"{base}/api/jobs", json={"instance": tiny, "time_limit": 5}).json()
-    small = _wait(base, str(small["id"]), 60)
-    roster = small["roster_id"]
+    # A 200-client roster to show while the two solves run.
+    shown = {"instance": generate("m", "normal", 2), "time_limit": 20, "name": "m-normal-2"}
+    first = httpx.post(f"{base}/api/jobs", json=shown, timeout=30).json()
+    roster = _wait(base, str(first["id"]), 120)["roster_id"]
     jobs = []
     for scenario in ("normal", "evening"):
         week = generate("m", scenario, 1)
@@ -107,9 +106,11 @@ def _measure(base: str, seconds: float) -> list[str]:
         "GET /weeks/{id} (200 clients)": f"/weeks/{week_id}",
         "GET /jobs/{id} (progress page)": f"/jobs/{jobs[0]['id']}",
         "GET /api/jobs/{id} (progress JSON)": f"/api/jobs/{jobs[0]['id']}",
-        "GET /rosters/{id} (program grid)": f"/rosters/{roster}",
+        "GET /rosters/{id} (program grid, 200 clients)": f"/rosters/{roster}",
         "GET /rosters/{id}?view=therapists": f"/rosters/{roster}?view=therapists",
+        "GET /rosters/{id}?view=clients": f"/rosters/{roster}?view=clients",
         "GET /rosters/{id}/report": f"/rosters/{roster}/report",
+        "GET /api/rosters/{id}/explain": f"/api/rosters/{roster}/explain",
     }
     times: dict[str, list[float]] = {name: [] for name in pages}
     with httpx.Client(base_url=base, timeout=30) as client:

@@ -315,10 +315,7 @@ def check_roster(s: Db, roster_id: int) -> dict[str, Any]:
 def explain(s: Db, roster_id: int) -> dict[str, Any]:
     """Every penalty the roster pays with a sentence each, the clients left out and the
     missed appointments with their reasons."""
-    from solver.web.views import explanation
-
-    record = store.get_roster(s, roster_id)
-    return explanation(store.instance_of(record), store.roster_of(record), _previous(s, record))
+    return store.explanation_of(s, store.get_roster(s, roster_id))
 
 
 @router.get("/rosters/{roster_id}/report")

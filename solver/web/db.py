@@ -93,6 +93,9 @@ class RosterRecord(Base):
     previous_roster_id: Mapped[int | None] = mapped_column(ForeignKey("rosters.id"), nullable=True)
     label: Mapped[str] = mapped_column(String(300), default="")
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # The penalties with their sentences and the reasons, worked out once by the process
+    # that made the roster (migration 0002; None for older rows: worked out when shown).
+    explanation_json: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Job(Base):
@@ -173,8 +176,9 @@ def make_sessions(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def upgrade(engine: Engine) -> None:
-    """Create or upgrade the tables to the newest migration (Alembic's ``upgrade head``)."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create or upgrade the tables to ``revision``, the newest by default (Alembic's
+    ``upgrade head``)."""
     from alembic import command
     from alembic.config import Config
 
@@ -182,4 +186,4 @@ def upgrade(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)

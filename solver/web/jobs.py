@@ -45,6 +45,10 @@ PROGRESS_EVERY = 0.25
 CANCEL_POLL = 0.2
 """Seconds between two looks at a running job's ``cancel_requested``."""
 
+SOLVE_NICENESS = 10
+"""Solve processes run at a lower priority than the server, so that the pages answer at
+once while solves take every core (benchmarks/web_latency.py)."""
+
 FINAL_STATES = ("done", "failed", "cancelled")
 
 
@@ -95,7 +99,7 @@ class JobRunner:
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")
                 self._pool = concurrent.futures.ProcessPoolExecutor(
-                    max_workers=self._processes, mp_context=context
+                    max_workers=self._processes, mp_context=context, initializer=_lower_priority
                 )
             return self._pool
 
@@ -159,6 +163,12 @@ class JobRunner:
             engine.dispose()
         if pool is not None:
             pool.shutdown(wait=cancel_running, cancel_futures=True)
+
+
+def _lower_priority() -> None:
+    """A solve process's first step: yield the processor to the server's requests."""
+    if hasattr(os, "nice"):
+        os.nice(SOLVE_NICENESS)
 
 
 def _mark_lost(db_url: str, job_id: str, reason: str) -> None:
@@ -268,7 +278,11 @@ def _store(
     previous: Roster | None,
     roster: Roster,
 ) -> str:
-    """Write the roster, its change report and the job's end state; return that state."""
+    """Write the roster, its explanation, its change report and the job's end state; return
+    that state."""
+    from solver.web.store import explain
+
+    explained = explain(instance, roster, previous)
     with sessions() as session:
         job = session.get(Job, job_id)
         assert job is not None
@@ -283,6 +297,7 @@ def _store(
             unassigned=len(roster.unassigned),
             previous_roster_id=job.previous_roster_id,
             label=job.label,
+            explanation_json=explained,
         )
         session.add(record)
         session.flush()

@@ -7,7 +7,6 @@ them in its threadpool, so pages answer while solves run.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
@@ -32,9 +31,9 @@ from solver.files import grid as gr
 from solver.files.cells import parse_intervals
 from solver.files.export import next_monday
 from solver.files.html_timeline import TIMELINE_CSS, html_timeline
-from solver.instance import Instance, parse_instance
+from solver.instance import Instance
 from solver.intervals import DAYS
-from solver.roster import Roster, parse_roster
+from solver.roster import Roster
 from solver.web import store
 from solver.web.api import roster_out, state, week_out
 from solver.web.db import RosterRecord, Week
@@ -318,9 +317,9 @@ def _roster(
         instance, roster = store.instance_of(record), store.roster_of(record)
         found = roster.status not in ("infeasible", "unknown")
         events = ev.roster_events(instance, roster) if found else []
-        current, previous = store.week_instance(week), _previous(s, record)
+        current = store.week_instance(week)
         try:
-            explain, trouble = _explained(record.instance_json, record.roster_json, previous), []
+            explain, trouble = _explained(s, record), []
         except InputError as exc:  # the roster does not fit its instance: say so, show the rest
             explain, trouble = {key: [] for key in _EXPLAINED}, _problems(exc)
         return _page(
@@ -345,22 +344,9 @@ def _roster(
         )
 
 
-def _previous(s: Session, record: RosterRecord) -> str | None:
-    """The JSON of the roster ``record`` replaced, for the rerun penalties' sentences."""
-    if record.previous_roster_id is None:
-        return None
-    replaced = s.get(RosterRecord, record.previous_roster_id)
-    return None if replaced is None else replaced.roster_json
-
-
-@functools.lru_cache(maxsize=16)
-def _explained(instance_json: str, roster_json: str, previous_json: str | None) -> dict[str, Any]:
-    """The roster's penalties and reasons (up to a second to work out: kept for the next view;
-    stored rosters never change)."""
-    from solver.web.views import explanation
-
-    previous = None if previous_json is None else parse_roster(previous_json)
-    return explanation(parse_instance(instance_json), parse_roster(roster_json), previous)
+def _explained(s: Session, record: RosterRecord) -> dict[str, Any]:
+    """The roster's penalties and reasons: stored with it by the solve, or worked out now."""
+    return store.explanation_of(s, record)
 
 
 def _grid(instance: Instance, events: Sequence[ev.Event], parts: Any, **options: Any) -> Markup:

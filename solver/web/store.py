@@ -145,18 +145,30 @@ def get_job(session: Session, job_id: str) -> Job:
 
 
 def week_instance(week: Week) -> Instance:
-    """The week's instance as it stands now."""
-    return parse_instance(week.instance_json, source=f"week {week.id}")
+    """The week's instance as it stands now (read once per text: treat it as read-only)."""
+    return _instance(week.instance_json, f"week {week.id}")
 
 
 def instance_of(record: RosterRecord) -> Instance:
-    """The instance the roster was solved for."""
-    return parse_instance(record.instance_json, source=f"roster {record.id}")
+    """The instance the roster was solved for (read-only, as :func:`week_instance`)."""
+    return _instance(record.instance_json, f"roster {record.id}")
 
 
 def roster_of(record: RosterRecord) -> Roster:
-    """The stored roster."""
-    return parse_roster(record.roster_json, source=f"roster {record.id}")
+    """The stored roster (read once per text: treat it as read-only)."""
+    return _roster(record.roster_json, f"roster {record.id}")
+
+
+# Pages show the same week and roster again and again while solves run beside them: each
+# stored text is parsed once. Stored texts never change (a change stores a new text).
+@functools.lru_cache(maxsize=16)
+def _instance(text: str, source: str) -> Instance:
+    return parse_instance(text, source=source)
+
+
+@functools.lru_cache(maxsize=32)
+def _roster(text: str, source: str) -> Roster:
+    return parse_roster(text, source=source)
 
 
 def rosters_of(session: Session, week: Week) -> list[RosterRecord]:
@@ -272,10 +284,13 @@ def add_roster(
         previous_roster_id=previous_roster_id,
         label=label[:300],
     )
-    session.add(record)
-    session.flush()
+    previous = None
     if previous_roster_id is not None:
         previous = roster_of(get_roster(session, previous_roster_id))
+    record.explanation_json = explain(instance, roster, previous)
+    session.add(record)
+    session.flush()
+    if previous is not None and previous_roster_id is not None:
         report = change_report(previous, roster, instance)
         session.add(
             ChangeReport(
@@ -286,6 +301,34 @@ def add_roster(
             )
         )
     return record
+
+
+def explain(instance: Instance, roster: Roster, previous: Roster | None) -> str | None:
+    """The roster's explanation as JSON to store, or None when it cannot be worked out (a
+    roster that does not fit its instance: the page then says why)."""
+    from solver.web.views import explanation
+
+    try:
+        return json.dumps(explanation(instance, roster, previous))
+    except InputError:
+        return None
+
+
+def explanation_of(session: Session, record: RosterRecord) -> dict[str, Any]:
+    """The roster's explanation: stored with it, or worked out now (older rows).
+
+    Raises:
+        InputError: the roster does not fit its instance.
+    """
+    from solver.web.views import explanation
+
+    if record.explanation_json is not None:
+        data: dict[str, Any] = json.loads(record.explanation_json)
+        return data
+    previous = None
+    if record.previous_roster_id is not None:
+        previous = roster_of(get_roster(session, record.previous_roster_id))
+    return explanation(instance_of(record), roster_of(record), previous)
 
 
 def report_for(session: Session, record: RosterRecord) -> dict[str, Any] | None:
