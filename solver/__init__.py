@@ -25,7 +25,7 @@ from solver.roster import Roster, load_roster, parse_roster
 
 if TYPE_CHECKING:
     from solver.checker import check
-    from solver.solving import solve
+    from solver.entry import solve
 
 __all__ = [
     "InputError",
@@ -41,7 +41,7 @@ __all__ = [
     "solve",
 ]
 
-_LAZY = {"solve": "solver.solving", "check": "solver.checker"}
+_LAZY = {"solve": "solver.entry", "check": "solver.checker"}
 
 
 def __getattr__(name: str) -> Any:

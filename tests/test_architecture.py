@@ -160,7 +160,7 @@ def test_import_solver_loads_neither_ortools_nor_pandas() -> None:
 def test_the_public_api_is_the_basic_loop() -> None:
     import solver
     from solver.checker import check as check_function
-    from solver.solving import solve as solve_function
+    from solver.entry import solve as solve_function
 
     assert solver.solve is solve_function
     assert solver.check is check_function

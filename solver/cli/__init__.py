@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from solver.cli.notices import (
     load_matching_roster,
@@ -153,6 +154,8 @@ def _solve_until_stopped(args: argparse.Namespace, stop: threading.Event) -> int
     _prepare_out(args.out, "--out", inputs)
     printer = None if args.quiet else ProgressPrinter(sys.stderr)
     options = SolveOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed)
+    if args.parts or args.cluster:
+        return _solve_parts(args, instance, options)
     try:
         with vocabulary_log_muted():  # printed above, with the file name
             result = in_worker(
@@ -184,6 +187,88 @@ def _solve_until_stopped(args: argparse.Namespace, stop: threading.Event) -> int
     if roster.status == "unknown":
         return EXIT_UNKNOWN
     return EXIT_OK
+
+
+def _cluster(address: str) -> Any:
+    """A Dask client of the scheduler at ``address`` (the cluster extra)."""
+    from solver.files.extras import require_extra
+
+    distributed = require_extra("distributed", "--cluster", extra="cluster")
+    try:
+        return distributed.Client(address, timeout="20s")
+    except OSError as exc:
+        raise InputError([Problem("", "--cluster", f"cannot reach {address}: {exc}")]) from None
+
+
+def _solve_parts(args: argparse.Namespace, instance: Instance, options: Any) -> int:
+    """``solve --parts`` / ``--cluster``: the network's week part by part, merged."""
+    from solver.cli.text import summary
+    from solver.network.solve import solve_network
+
+    def progress(part: Any) -> None:
+        if not args.quiet:
+            print(
+                f"part {part.name}: {part.clients} clients, {part.status} {part.objective} "
+                f"(bound {part.bound}) in {part.seconds:.1f} s",
+                file=sys.stderr,
+            )
+
+    client = _cluster(args.cluster) if args.cluster else None
+    try:
+        result = solve_network(instance, options, executor=client, on_part=progress)
+    finally:
+        if client is not None:
+            client.close()
+    roster = result.roster
+    _write(roster.to_json(), args.out)
+    print(summary(instance, roster), file=sys.stderr)
+    for line in roster.explanation:
+        print(line, file=sys.stderr)
+    if roster.status == "infeasible":
+        return EXIT_INFEASIBLE
+    if roster.status == "unknown":
+        return EXIT_UNKNOWN
+    return EXIT_OK
+
+
+def _cmd_solve_many(args: argparse.Namespace) -> int:
+    from solver.network.many import solve_many
+
+    def progress(row: Any, done: int, total: int) -> None:
+        print(
+            f"[{done}/{total}] {row.week}: {row.status} {row.objective} "
+            f"({row.unassigned} unassigned) in {row.seconds:.1f} s",
+            file=sys.stderr,
+        )
+
+    if not args.folder.is_dir():
+        raise InputError([Problem("", "FOLDER", f"{args.folder} is not a folder")])
+    client = _cluster(args.cluster) if args.cluster else None
+    try:
+        rows = solve_many(
+            args.folder,
+            args.out,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            executor=client,
+            processes=args.processes,
+            on_week=progress,
+        )
+    finally:
+        if client is not None:
+            client.close()
+    print(f"{'week':<28} {'clients':>7} {'status':<10} {'objective':>10} {'unassigned':>10}")
+    for row in rows:
+        objective = "" if row.objective is None else str(row.objective)
+        print(
+            f"{row.week:<28} {row.clients:>7} {row.status:<10} {objective:>10} {row.unassigned:>10}"
+        )
+        if row.problem:
+            print(f"  {row.problem}")
+    print(f"wrote {len(rows)} week(s) and summary.csv to {args.out}", file=sys.stderr)
+    if any(r.status == "invalid" for r in rows):
+        return EXIT_INPUT
+    return EXIT_UNKNOWN if any(r.status == "failed" for r in rows) else EXIT_OK
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -308,4 +393,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "export": _cmd_export,
     "schema": _cmd_schema,
     "serve": _cmd_serve,
+    "solve-many": _cmd_solve_many,
 }

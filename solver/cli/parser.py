@@ -115,7 +115,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     _command(sub, common, "schema", "print the JSON Schema of the instance and the roster")
     _add_serve(sub, common)
+    _add_solve_many(sub, common)
     return parser
+
+
+def _add_solve_many(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    p = _command(sub, common, "solve-many", "solve every week of a folder as independent jobs")
+    p.add_argument(
+        "folder", type=Path, metavar="FOLDER", help="a folder of instance JSON files (*.json)"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="FOLDER",
+        required=True,
+        help="where each roster is written (NAME.roster.json) with summary.csv",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=_seconds,
+        metavar="SECONDS",
+        default=60.0,
+        help="seconds for each week (default 60)",
+    )
+    p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        default=None,
+        help="a Dask scheduler's address (default: a pool of local processes)",
+    )
+    p.add_argument(
+        "--processes",
+        type=_positive_int,
+        default=None,
+        help="local processes when no --cluster is given (default: every core)",
+    )
+    p.add_argument("--seed", type=_seed, metavar="N", default=0, help="random seed (default 0)")
 
 
 def _add_serve(
@@ -201,6 +238,19 @@ def _add_solve(
     )
     p.add_argument(
         "--quiet", action="store_true", help="no progress lines on standard error (default: off)"
+    )
+    p.add_argument(
+        "--parts",
+        action="store_true",
+        help="solve a network's week part by part (its independent components, large ones "
+        "by site) on a pool of local processes, and merge (default: off)",
+    )
+    p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        default=None,
+        help="solve the parts on a Dask cluster, e.g. tcp://10.0.0.5:8786 (implies --parts; "
+        "the cluster extra)",
     )
 
 

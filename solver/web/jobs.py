@@ -280,9 +280,9 @@ def _store(
 ) -> str:
     """Write the roster, its explanation, its change report and the job's end state; return
     that state."""
-    from solver.web.store import explain
+    from solver.web.reports import explanation_json
 
-    explained = explain(instance, roster, previous)
+    explained = explanation_json(instance, roster, previous)
     with sessions() as session:
         job = session.get(Job, job_id)
         assert job is not None

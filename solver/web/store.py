@@ -22,6 +22,7 @@ from solver.instance import Instance, parse_instance
 from solver.roster import Roster, parse_roster
 from solver.web.db import ChangeRecord, ChangeReport, Job, RosterRecord, Week, now
 from solver.web.jobs import FINAL_STATES, new_job
+from solver.web.reports import explanation_json
 
 __all__ = [
     "JobView",
@@ -287,7 +288,7 @@ def add_roster(
     previous = None
     if previous_roster_id is not None:
         previous = roster_of(get_roster(session, previous_roster_id))
-    record.explanation_json = explain(instance, roster, previous)
+    record.explanation_json = explanation_json(instance, roster, previous)
     session.add(record)
     session.flush()
     if previous is not None and previous_roster_id is not None:
@@ -303,24 +304,13 @@ def add_roster(
     return record
 
 
-def explain(instance: Instance, roster: Roster, previous: Roster | None) -> str | None:
-    """The roster's explanation as JSON to store, or None when it cannot be worked out (a
-    roster that does not fit its instance: the page then says why)."""
-    from solver.web.views import explanation
-
-    try:
-        return json.dumps(explanation(instance, roster, previous))
-    except InputError:
-        return None
-
-
 def explanation_of(session: Session, record: RosterRecord) -> dict[str, Any]:
     """The roster's explanation: stored with it, or worked out now (older rows).
 
     Raises:
         InputError: the roster does not fit its instance.
     """
-    from solver.web.views import explanation
+    from solver.web.reports import explanation
 
     if record.explanation_json is not None:
         data: dict[str, Any] = json.loads(record.explanation_json)

@@ -6,7 +6,6 @@ render it with templates and the API returns it as JSON.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,41 +16,7 @@ from solver.roster import Roster
 from solver.web import store
 from solver.web.db import RosterRecord, Week
 
-__all__ = ["accept_recommendation", "explanation", "recommendations"]
-
-
-def explanation(instance: Instance, roster: Roster, previous: Roster | None) -> dict[str, Any]:
-    """The roster's penalties (a sentence each, with totals per term), the clients left out
-    and the missed appointments, with their reasons."""
-    from solver.analysis.breakdown import penalty_breakdown
-
-    if roster.status in ("infeasible", "unknown"):
-        return {
-            "status": roster.status,
-            "explanation": list(roster.explanation),
-            "penalties": [],
-            "totals": {},
-            "unassigned": [],
-            "missed": [],
-        }
-    items = penalty_breakdown(instance, roster, previous=previous)
-    totals: dict[str, int] = {}
-    for item in items:
-        totals[item.term] = totals.get(item.term, 0) + item.amount
-    return {
-        "status": roster.status,
-        "objective": roster.objective,
-        "best_bound": roster.best_bound,
-        "explanation": list(roster.explanation),
-        "penalties": [asdict(i) for i in items],
-        "totals": totals,
-        "unassigned": [{"id": u.id, "reasons": list(u.reasons)} for u in roster.unassigned],
-        "missed": [
-            {"client": p.id, "kind": m.kind, "count": m.count, "reasons": list(m.reasons)}
-            for p in roster.clients
-            for m in p.missed
-        ],
-    }
+__all__ = ["accept_recommendation", "recommendations"]
 
 
 def recommendations(instance: Instance, roster: Roster, client: str, k: int) -> dict[str, Any]:

@@ -1,0 +1,341 @@
+"""A network's week solved part by part, in parallel, and merged into one roster (issue 17).
+
+:func:`solve_network` cuts the week (:func:`~solver.network.decompose.decompose`), solves
+every part with :func:`solver.solve` as a task of an executor, and merges the rosters:
+
+- **executor**: ``None`` runs a local pool of processes (one per core); any
+  :class:`concurrent.futures.Executor` works, and so does a ``dask.distributed.Client``
+  (a Dask cluster: each part a task, retried on another worker when its worker is lost).
+  Tasks receive and return JSON text only, so nothing but the library needs to be on the
+  workers.
+- **time**: the tasks share what the decomposition leaves of the time limit: with ``S``
+  task slots and ``N`` tasks (the parts, and the relaxations of split sites), they run in
+  ``ceil(N / S)`` rounds and each gets ``left / rounds`` seconds (at least
+  :data:`MIN_PART_SECONDS`).
+- **the merged roster**: the parts' groups, placements and unassigned clients; every
+  penalty term is the sum of the parts' but ``caseload_spread``, counted once over all
+  therapists (the parts are solved without it), and ``not_preferred_therapist``, counted
+  again over the week (a part knows only the preferred therapists inside it). It obeys
+  every rule of the whole week: the parts use disjoint groups, therapists (or disjoint
+  hours of a shared therapist) and rooms.
+- **the bound**: the sum of the parts' bounds over whole components (their optima add up)
+  plus, for each site of a split component, the bound proved on the site's relaxation
+  (:func:`~solver.network.decompose.relaxed_instance`: its clients with everything they
+  could use, at full hours, groups from one client up), solved as one more task beside the
+  site. ``optimal`` only when the merged objective reaches that bound.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from solver.instance import Instance
+from solver.network.decompose import (
+    MAX_PART_CLIENTS,
+    Part,
+    decompose,
+    part_instance,
+    relaxed_instance,
+)
+from solver.options import SolveOptions
+from solver.roster import Penalties, Roster, RosterGroup
+
+__all__ = ["MIN_PART_SECONDS", "NetworkResult", "PartResult", "solve_network"]
+
+log = logging.getLogger(__name__)
+
+MIN_PART_SECONDS = 5.0
+"""The least time a part gets, however many parts share the time limit."""
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """One part's outcome."""
+
+    name: str
+    clients: int
+    exact: bool
+    status: str
+    objective: int | None
+    bound: int | None
+    seconds: float
+    worker: str = ""
+
+
+@dataclass
+class NetworkResult:
+    """The merged roster, each part's outcome and the figures of the run."""
+
+    roster: Roster
+    parts: list[PartResult] = field(default_factory=list)
+    decompose_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    bound_tasks: int = 0
+
+
+def solve_network(
+    instance: Instance,
+    options: SolveOptions | None = None,
+    *,
+    executor: Any = None,
+    slots: int | None = None,
+    max_clients: int = MAX_PART_CLIENTS,
+    on_part: Callable[[PartResult], None] | None = None,
+) -> NetworkResult:
+    """Solve a (network's) week part by part and merge the rosters.
+
+    Args:
+        instance: the week.
+        options: time limit (shared by the parts, see the module docstring), seed; each part
+            is solved with one CP-SAT worker.
+        executor: ``None`` (a local process pool, ``slots`` processes), a
+            :class:`concurrent.futures.Executor`, or a ``dask.distributed.Client``.
+        slots: how many parts run at once (default: the pool's processes, the Dask
+            cluster's threads, or the number of cores).
+        max_clients: components up to this size are solved whole (see
+            :func:`~solver.network.decompose.decompose`).
+        on_part: called with each part's outcome as it finishes (progress per site).
+    """
+    options = options or SolveOptions()
+    start = time.perf_counter()
+    parts = decompose(instance, max_clients=max_clients)
+    decomposed = time.perf_counter() - start
+    own_pool = None
+    if executor is None:
+        slots = slots or os.cpu_count() or 1
+        own_pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=slots, mp_context=multiprocessing.get_context("spawn")
+        )
+        executor = own_pool
+    slots = slots or _slots(executor)
+    split = _relaxations(instance, parts)
+    left = max(0.0, options.time_limit - (time.perf_counter() - start))
+    rounds = -(-(len(parts) + len(split)) // slots)  # the tasks run in this many rounds
+    per_part = min(left, max(MIN_PART_SECONDS, left / max(1, rounds)))
+    tasks = [
+        (part, (part_instance(instance, part).to_json(), per_part, options.seed)) for part in parts
+    ]
+    try:
+        outcomes, bounds = _run(executor, tasks, split, per_part, options.seed, on_part)
+    finally:
+        if own_pool is not None:
+            own_pool.shutdown(wait=True, cancel_futures=True)
+    roster = merge(instance, parts, outcomes, bounds, time.perf_counter() - start)
+    return NetworkResult(
+        roster=roster,
+        parts=[outcomes[p.name][1] for p in parts],
+        decompose_seconds=decomposed,
+        wall_seconds=time.perf_counter() - start,
+        bound_tasks=len(split),
+    )
+
+
+def _slots(executor: Any) -> int:
+    if _is_dask(executor):
+        threads: dict[str, int] = executor.nthreads()
+        return max(1, sum(threads.values()))
+    return max(1, getattr(executor, "_max_workers", os.cpu_count() or 1))
+
+
+def _is_dask(executor: Any) -> bool:
+    return type(executor).__module__.startswith("distributed")
+
+
+def _relaxations(instance: Instance, parts: list[Part]) -> dict[str, str]:
+    """The relaxation of each site of a split component (for the component's bound)."""
+    return {p.name: relaxed_instance(instance, p).to_json() for p in parts if not p.exact}
+
+
+def _run(
+    executor: Any,
+    tasks: list[tuple[Part, tuple[str, float, int]]],
+    split: dict[str, str],
+    seconds: float,
+    seed: int,
+    on_part: Callable[[PartResult], None] | None,
+) -> tuple[dict[str, tuple[Roster, PartResult]], dict[str, int]]:
+    """Every part's roster and every split component's bound, as the tasks finish."""
+    from solver.roster import parse_roster
+
+    submitted: dict[Any, tuple[str, Any]] = {}
+    for task_part, args in tasks:
+        submitted[_submit(executor, solve_part, *args)] = ("part", task_part)
+    for site, text in split.items():
+        submitted[_submit(executor, bound_part, text, seconds, seed)] = ("bound", site)
+    outcomes: dict[str, tuple[Roster, PartResult]] = {}
+    bounds: dict[str, int] = {}
+    for future in _as_completed(executor, list(submitted)):
+        what, key = submitted[future]
+        if what == "bound":
+            bounds[key] = int(future.result())
+            continue
+        part: Part = key
+        text, seconds_taken, worker = future.result()
+        roster = parse_roster(text, source=f"part {part.name}")
+        result = PartResult(
+            name=part.name,
+            clients=len(part.clients),
+            exact=part.exact,
+            status=roster.status,
+            objective=roster.objective,
+            bound=roster.best_bound,
+            seconds=seconds_taken,
+            worker=worker,
+        )
+        outcomes[part.name] = (roster, result)
+        log.info(
+            "part %s: %s %s in %.1f s", part.name, roster.status, roster.objective, seconds_taken
+        )
+        if on_part is not None:
+            on_part(result)
+    return outcomes, bounds
+
+
+def _submit(executor: Any, fn: Callable[..., Any], *args: Any) -> Any:
+    if _is_dask(executor):
+        return executor.submit(fn, *args, pure=False, retries=3)
+    return executor.submit(fn, *args)
+
+
+def _as_completed(executor: Any, futures: list[Any]) -> Iterator[Any]:
+    if _is_dask(executor):
+        from distributed import as_completed
+
+        yield from as_completed(futures)  # type: ignore[no-untyped-call]
+        return
+    yield from concurrent.futures.as_completed(futures)
+
+
+def solve_part(instance_json: str, seconds: float, seed: int) -> tuple[str, float, str]:
+    """A task: solve one part (one CP-SAT worker); the roster's JSON, the seconds, where."""
+    import socket
+
+    from solver.instance import parse_instance
+    from solver.solving import solve
+
+    start = time.perf_counter()
+    _mute_vocabulary()
+    instance = parse_instance(instance_json, source="part")
+    roster = solve(instance, SolveOptions(time_limit=seconds, workers=1, seed=seed))
+    where = f"{socket.gethostname()}:{os.getpid()}"
+    return roster.to_json(), time.perf_counter() - start, where
+
+
+def _mute_vocabulary() -> None:
+    """In a worker process (a pool's, a Dask worker's), which runs only such tasks: a part's
+    words may match nothing inside it (another site's specialty), which is no warning. In the
+    caller's own process (a thread pool) the logging stays as the caller set it."""
+    if multiprocessing.parent_process() is not None:
+        logging.getLogger("solver.vocabulary").setLevel(logging.ERROR)
+
+
+def bound_part(instance_json: str, seconds: float, seed: int) -> int:
+    """A task: the bound CP-SAT proves on a site's relaxation within ``seconds`` (0 when it
+    finds none)."""
+    from solver.instance import parse_instance
+    from solver.solving import solve
+
+    _mute_vocabulary()
+    instance = parse_instance(instance_json, source="relaxation")
+    roster = solve(instance, SolveOptions(time_limit=seconds, workers=1, seed=seed))
+    return roster.best_bound or 0
+
+
+def merge(
+    instance: Instance,
+    parts: list[Part],
+    outcomes: dict[str, tuple[Roster, PartResult]],
+    bounds: dict[str, int],
+    seconds: float,
+) -> Roster:
+    """One roster of the whole week from the parts' rosters (see the module docstring)."""
+    rosters = [outcomes[p.name][0] for p in parts]
+    bad = [r for r in rosters if r.status in ("infeasible", "unknown")]
+    amounts = dict.fromkeys(Penalties.zero().as_dict(), 0)
+    groups: list[RosterGroup] = []
+    clients = []
+    unassigned = []
+    for roster in rosters:
+        for term, amount in roster.penalties.as_dict().items():
+            amounts[term] += amount
+        groups += roster.groups
+        clients += roster.clients
+        unassigned += roster.unassigned
+    weights = instance.program.weights
+    amounts["caseload_spread"] = weights.caseload_spread * _spread(instance, clients)
+    # A part knows only the preferred therapists inside it: counted again for the week.
+    amounts["not_preferred_therapist"] = weights.not_preferred_therapist * sum(
+        1
+        for p in clients
+        if (wanted := instance.client(p.id).preferred_therapists) and p.therapist not in wanted
+    )
+    penalties = Penalties(**amounts)
+    bound = sum((outcomes[p.name][0].best_bound or 0) for p in parts if p.exact) + sum(
+        bounds.values()
+    )
+    objective = penalties.total()
+    log.info(
+        "network: %d parts solved apart (%d whole components, %d sites of %d split components)",
+        len(parts),
+        sum(p.exact for p in parts),
+        sum(not p.exact for p in parts),
+        len(bounds),
+    )
+    if bad:
+        status = bad[0].status
+        explanation = [
+            f"part {p.name}: {line}"
+            for p, r in zip(parts, rosters, strict=True)
+            for line in r.explanation
+            if r.status == status
+        ]
+        return Roster(
+            format_version=instance.source_version,
+            status=status,
+            objective=None,
+            best_bound=None,
+            penalties=Penalties.zero(),
+            solve_seconds=round(seconds, 2),
+            groups=[],
+            clients=[],
+            unassigned=[],
+            explanation=explanation,
+        )
+    status = "optimal" if objective <= bound else "feasible"
+    return Roster(
+        format_version=instance.source_version,
+        status=status,
+        objective=objective,
+        best_bound=min(bound, objective),
+        penalties=penalties,
+        solve_seconds=round(seconds, 2),
+        groups=groups,
+        clients=clients,
+        unassigned=unassigned,
+        explanation=[],
+    )
+
+
+def _spread(instance: Instance, placements: list[Any]) -> int:
+    """Largest minus smallest number of clients a therapist is primary for, over the
+    therapists who may be anyone's primary (``max_caseload`` > 0)."""
+    loads = {t.id: 0 for t in instance.therapists if t.max_caseload > 0}
+    if not loads:
+        return 0
+    for placement in placements:
+        if placement.therapist in loads:
+            loads[placement.therapist] += 1
+    return max(loads.values()) - min(loads.values())
+
+
+def result_json(result: NetworkResult) -> str:
+    """The parts' outcomes as JSON (for the command line's summary)."""
+    return json.dumps([p.__dict__ for p in result.parts], indent=2)
