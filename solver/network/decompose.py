@@ -24,13 +24,15 @@ a week of many tiny components is not as many tasks.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from solver.instance import Instance, parse_instance
-from solver.precompute import Facts, derive_facts
+from solver.network.links import Links, network_links
 
 __all__ = ["Part", "decompose", "part_instance", "relaxed_instance"]
 
@@ -92,7 +94,7 @@ class _Links:
             self.parent[ra] = rb
 
 
-def _links(instance: Instance, facts: Facts) -> _Links:
+def _links(instance: Instance, facts: Links) -> _Links:
     links = _Links()
     for group in instance.groups:
         links.find(("g", group.id))
@@ -117,10 +119,14 @@ def _links(instance: Instance, facts: Facts) -> _Links:
 
 
 def decompose(
-    instance: Instance, *, max_clients: int = MAX_PART_CLIENTS, facts: Facts | None = None
+    instance: Instance,
+    *,
+    max_clients: int = MAX_PART_CLIENTS,
+    data: dict[str, Any] | None = None,
 ) -> list[Part]:
-    """The parts of the week, largest first (see the module docstring)."""
-    facts = facts or derive_facts(instance)
+    """The parts of the week, largest first (see the module docstring); ``data`` is the
+    instance's JSON document when the caller has it already."""
+    facts = network_links(instance, data)
     links = _links(instance, facts)
     members: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(
         lambda: {"c": [], "g": [], "t": []}
@@ -198,7 +204,7 @@ def _packed(parts: list[Part], max_clients: int) -> list[Part]:
     return packed
 
 
-def _split(instance: Instance, facts: Facts, whole: Part) -> list[Part]:
+def _split(instance: Instance, facts: Links, whole: Part) -> list[Part]:
     """A component cut by site, its shared therapists' days and siteless groups shared out."""
     sites = _sites(instance, whole.groups)
     home: dict[str, str] = {}
@@ -315,7 +321,9 @@ def _clock(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def relaxed_instance(instance: Instance, part: Part) -> Instance:
+def relaxed_instance(
+    instance: Instance, part: Part, data: dict[str, Any] | None = None
+) -> Instance:
     """A site's relaxation: its clients with every group and therapist they could use, at
     full hours and capacity, groups from one client up, no ``open_group`` nor
     ``caseload_spread``. Any roster of the whole week, kept to the site's clients, is a
@@ -329,7 +337,7 @@ def relaxed_instance(instance: Instance, part: Part) -> Instance:
         therapists=list(part.reach_therapists or part.therapists),
         component=part.component,
     )
-    relaxed = part_instance(instance, reach)
+    relaxed = part_instance(instance, reach, data=data)
     program = relaxed.program.model_copy(
         update={
             "group_min_size": 1,
@@ -363,18 +371,30 @@ def _share_limits(
     return {site: (caseload[site], groups[site]) for site in shares}
 
 
-def part_instance(instance: Instance, part: Part, *, spread_weight: int = 0) -> Instance:
+def part_instance(
+    instance: Instance,
+    part: Part,
+    *,
+    spread_weight: int = 0,
+    data: dict[str, Any] | None = None,
+) -> Instance:
     """The part as an instance of its own: its groups, therapists (a shared one with their
     days of this part only) and clients, the program's settings; references to what is
     outside the part are dropped (a keep-apart with a client elsewhere cannot be broken
     here). ``caseload_spread`` weighs ``spread_weight`` (0: counted for the whole week)."""
-    data = instance.model_dump(mode="json")
+    whole = data if data is not None else instance.model_dump(mode="json")
     keep_g, keep_t, keep_c = set(part.groups), set(part.therapists), set(part.clients)
-    data["groups"] = [g for g in data["groups"] if g["id"] in keep_g]
+    data = {
+        k: copy.deepcopy(v)
+        for k, v in whole.items()
+        if k not in ("groups", "therapists", "clients")
+    }
+    data["groups"] = [copy.deepcopy(g) for g in whole["groups"] if g["id"] in keep_g]
     therapists = []
-    for t in data["therapists"]:
+    for t in whole["therapists"]:
         if t["id"] not in keep_t:
             continue
+        t = copy.deepcopy(t)
         if t["id"] in part.limits:
             t["max_caseload"], t["max_groups"] = part.limits[t["id"]]
         if t["id"] in part.hours:
@@ -385,9 +405,10 @@ def part_instance(instance: Instance, part: Part, *, spread_weight: int = 0) -> 
         therapists.append(t)
     data["therapists"] = therapists
     clients = []
-    for c in data["clients"]:
+    for c in whole["clients"]:
         if c["id"] not in keep_c:
             continue
+        c = copy.deepcopy(c)
         c["keep_apart"] = [k for k in c.get("keep_apart", []) if k in keep_c]
         for key in ("preferred_therapists", "avoid_therapists"):
             c[key] = [t for t in c.get(key, []) if t in keep_t]

@@ -106,7 +106,8 @@ def solve_network(
     """
     options = options or SolveOptions()
     start = time.perf_counter()
-    parts = decompose(instance, max_clients=max_clients)
+    data = instance.model_dump(mode="json")
+    parts = decompose(instance, max_clients=max_clients, data=data)
     decomposed = time.perf_counter() - start
     own_pool = None
     if executor is None:
@@ -116,12 +117,13 @@ def solve_network(
         )
         executor = own_pool
     slots = slots or _slots(executor)
-    split = _relaxations(instance, parts)
+    split = _relaxations(instance, parts, data)
     left = max(0.0, options.time_limit - (time.perf_counter() - start))
     rounds = -(-(len(parts) + len(split)) // slots)  # the tasks run in this many rounds
     per_part = min(left, max(MIN_PART_SECONDS, left / max(1, rounds)))
     tasks = [
-        (part, (part_instance(instance, part).to_json(), per_part, options.seed)) for part in parts
+        (part, (part_instance(instance, part, data=data).to_json(), per_part, options.seed))
+        for part in parts
     ]
     try:
         outcomes, bounds = _run(executor, tasks, split, per_part, options.seed, on_part)
@@ -149,9 +151,9 @@ def _is_dask(executor: Any) -> bool:
     return type(executor).__module__.startswith("distributed")
 
 
-def _relaxations(instance: Instance, parts: list[Part]) -> dict[str, str]:
+def _relaxations(instance: Instance, parts: list[Part], data: dict[str, Any]) -> dict[str, str]:
     """The relaxation of each site of a split component (for the component's bound)."""
-    return {p.name: relaxed_instance(instance, p).to_json() for p in parts if not p.exact}
+    return {p.name: relaxed_instance(instance, p, data).to_json() for p in parts if not p.exact}
 
 
 def _run(

@@ -101,3 +101,25 @@ def test_linked_sites_share_their_resources_out_and_stay_valid(links: dict[str, 
     assert report.ok, report.lines()
     assert result.bound_tasks == 3  # one relaxation per site
     assert roster.best_bound is not None and roster.best_bound <= (roster.objective or 0)
+
+
+@pytest.mark.parametrize(
+    "links",
+    [{}, {"floating": 1.0, "video_groups": 1, "multi_site_clients": 0.1}],
+)
+def test_links_worked_out_site_by_site_are_the_whole_week_s(links: dict[str, float]) -> None:
+    from solver.network.links import network_links
+    from solver.precompute import derive_facts
+
+    instance = week(1, **links)
+    whole = derive_facts(instance)
+    by_site = network_links(instance)
+    assert set(by_site.clients) == set(whole.clients)
+    for cid, cf in whole.clients.items():
+        mine = by_site.clients[cid]
+        assert sorted(mine.groups) == sorted(cf.groups), cid
+        assert sorted(mine.therapists) == sorted(cf.therapists), cid
+        for kind, kf in cf.kinds.items():
+            assert mine.kinds[kind].starts == kf.starts, (cid, kind)
+    for group, leaders in whole.facilitators.items():
+        assert sorted(by_site.facilitators.get(group, [])) == sorted(leaders), group
