@@ -4,17 +4,15 @@
 
 For each worker count: the decomposition's time, each part's clients, status, objective,
 bound and seconds, the merged roster's objective, bound and gap, the checker's verdict, the
-wall time and the largest resident memory of a worker process. Then a model of the wall time
-for more workers than were measured: the decomposition, plus the parts' measured times
-scheduled longest first on ``k`` slots (each part given ``time_limit * k / parts`` seconds,
-as :func:`solver.network.solve.solve_network` does), plus the measured overhead; checked
-against the measured points. Writes ``network-TIER.json`` and prints a Markdown table.
+wall time and the largest resident memory of a worker process. The time limit is a wall-clock
+budget the parts use whole, so more workers buy each part more search rather than less wall
+time; the table at the end says how many seconds each part gets with k workers. Writes
+``network-TIER.json`` and prints Markdown tables.
 """
 
 from __future__ import annotations
 
 import argparse
-import heapq
 import json
 import resource
 import sys
@@ -26,17 +24,8 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from benchmarks.generate_network import generate_network_tier  # noqa: E402
 from solver.checker import check  # noqa: E402
 from solver.instance import parse_instance  # noqa: E402
-from solver.network.solve import solve_network  # noqa: E402
+from solver.network.solve import BOUND_SHARE, solve_network  # noqa: E402
 from solver.options import SolveOptions  # noqa: E402
-
-
-def lpt(times: list[float], slots: int) -> float:
-    """The makespan of ``times`` scheduled longest first on ``slots`` slots."""
-    loads = [0.0] * slots
-    for t in sorted(times, reverse=True):
-        heapq.heapreplace(loads, loads[0] + t)
-        heapq.heapify(loads)
-    return max(loads)
 
 
 def main() -> None:
@@ -96,23 +85,18 @@ def main() -> None:
             f"| {run['bound']} | {run['gap_percent']} | {run['unassigned']} "
             f"| {'ok' if run['check_ok'] else 'FAILED'} |"
         )
-    print("\nmodel of the wall time: decompose + the parts scheduled longest first on k slots")
-    print("(a part that stopped before its budget keeps its time; the others use the budget")
-    print("of k slots, time_limit * k / parts, at most the time limit) + the measured overhead")
-    print("| workers | modelled wall s | measured wall s |")
-    print("|---:|---:|---:|")
+    # The time limit is a wall-clock budget that the parts use whole: more workers do not
+    # shorten the wall time, they give each part more search. The model: the seconds of
+    # search each part gets with k slots, from the measured decomposition.
     base = runs[0]
     parts = len(base["parts"])
     left = args.time_limit - base["decompose"]
-    budget = min(left, max(5.0, left * base["workers"] / parts))
-    times = [p["seconds"] for p in base["parts"]]
-    overhead = base["wall"] - base["decompose"] - lpt(times, base["workers"])
-    measured = {r["workers"]: r["wall"] for r in runs}
-    for k in sorted({1, 2, 4, 8, 16, 32, 64} | set(measured)):
-        budget_k = min(left, max(5.0, left * k / parts))
-        scaled = [t if t < 0.95 * budget else budget_k for t in times]
-        model = base["decompose"] + lpt(scaled, k) + overhead
-        print(f"| {k} | {model:.0f} | {measured.get(k, '')} |")
+    print("\nsearch seconds per part with k worker processes (same time limit):")
+    print("| workers | rounds | seconds per part |")
+    print("|---:|---:|---:|")
+    for k in (1, 2, 4, 8, 16, 32, 64, 128):
+        rounds = -(-parts // k)
+        print(f"| {k} | {rounds} | {left * (1 - BOUND_SHARE) / rounds:.0f} |")
 
 
 if __name__ == "__main__":

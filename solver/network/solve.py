@@ -8,9 +8,9 @@ every part with :func:`solver.solve` as a task of an executor, and merges the ro
   (a Dask cluster: each part a task, retried on another worker when its worker is lost).
   Tasks receive and return JSON text only, so nothing but the library needs to be on the
   workers.
-- **time**: the tasks share what the decomposition leaves of the time limit: with ``S``
-  task slots and ``N`` tasks (the parts, and the relaxations of split sites), they run in
-  ``ceil(N / S)`` rounds and each gets ``left / rounds`` seconds (at least
+- **time**: the tasks share what the decomposition leaves of the time limit: the
+  relaxations of split sites :data:`BOUND_SHARE` of it, the parts the rest; with ``S`` task
+  slots, ``P`` parts run in ``ceil(P / S)`` rounds of equal time (at least
   :data:`MIN_PART_SECONDS`).
 - **the merged roster**: the parts' groups, placements and unassigned clients; every
   penalty term is the sum of the parts' but ``caseload_spread``, counted once over all
@@ -19,10 +19,11 @@ every part with :func:`solver.solve` as a task of an executor, and merges the ro
   every rule of the whole week: the parts use disjoint groups, therapists (or disjoint
   hours of a shared therapist) and rooms.
 - **the bound**: the sum of the parts' bounds over whole components (their optima add up)
-  plus, for each site of a split component, the bound proved on the site's relaxation
+  plus, for each site of a split component, a bound of the site's relaxation
   (:func:`~solver.network.decompose.relaxed_instance`: its clients with everything they
-  could use, at full hours, groups from one client up), solved as one more task beside the
-  site. ``optimal`` only when the merged objective reaches that bound.
+  could use, at full hours, groups from one client up), the placement relaxation's
+  (:mod:`solver.search.relaxed_bound`), worked out as one more task beside the site.
+  ``optimal`` only when the merged objective reaches that bound.
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ log = logging.getLogger(__name__)
 
 MIN_PART_SECONDS = 5.0
 """The least time a part gets, however many parts share the time limit."""
+
+RETRY_FACTOR = 3.0
+"""A part that comes back without a roster is solved again with this many times its time."""
+
+BOUND_SHARE = 0.15
+"""The share of the time for the relaxations of split sites (their bounds come from the
+placement relaxation, which needs far less than a site's search)."""
 
 
 @dataclass(frozen=True)
@@ -119,14 +127,19 @@ def solve_network(
     slots = slots or _slots(executor)
     split = _relaxations(instance, parts, data)
     left = max(0.0, options.time_limit - (time.perf_counter() - start))
-    rounds = -(-(len(parts) + len(split)) // slots)  # the tasks run in this many rounds
-    per_part = min(left, max(MIN_PART_SECONDS, left / max(1, rounds)))
+    # The parts run in ceil(parts / slots) rounds, the relaxations in their own rounds with
+    # BOUND_SHARE of the time.
+    part_rounds = -(-len(parts) // slots)
+    bound_rounds = -(-len(split) // slots)
+    bound_time = BOUND_SHARE * left if split else 0.0
+    per_part = min(left, max(MIN_PART_SECONDS, (left - bound_time) / max(1, part_rounds)))
+    per_bound = max(1.0, bound_time / max(1, bound_rounds))
     tasks = [
         (part, (part_instance(instance, part, data=data).to_json(), per_part, options.seed))
         for part in parts
     ]
     try:
-        outcomes, bounds = _run(executor, tasks, split, per_part, options.seed, on_part)
+        outcomes, bounds = _run(executor, tasks, split, per_bound, options.seed, on_part)
     finally:
         if own_pool is not None:
             own_pool.shutdown(wait=True, cancel_futures=True)
@@ -164,41 +177,64 @@ def _run(
     seed: int,
     on_part: Callable[[PartResult], None] | None,
 ) -> tuple[dict[str, tuple[Roster, PartResult]], dict[str, int]]:
-    """Every part's roster and every split component's bound, as the tasks finish."""
-    from solver.roster import parse_roster
-
+    """Every part's roster and every split component's bound, as the tasks finish. A part
+    that comes back without a roster (``unknown``: its time ran out before any) is solved
+    again once, with :data:`RETRY_FACTOR` times its time, after the others."""
     submitted: dict[Any, tuple[str, Any]] = {}
     for task_part, args in tasks:
-        submitted[_submit(executor, solve_part, *args)] = ("part", task_part)
+        submitted[_submit(executor, solve_part, *args)] = ("part", (task_part, args))
     for site, text in split.items():
         submitted[_submit(executor, bound_part, text, seconds, seed)] = ("bound", site)
     outcomes: dict[str, tuple[Roster, PartResult]] = {}
     bounds: dict[str, int] = {}
+    again: dict[Any, tuple[str, Any]] = {}
     for future in _as_completed(executor, list(submitted)):
         what, key = submitted[future]
         if what == "bound":
             bounds[key] = int(future.result())
             continue
-        part: Part = key
-        text, seconds_taken, worker = future.result()
-        roster = parse_roster(text, source=f"part {part.name}")
-        result = PartResult(
-            name=part.name,
-            clients=len(part.clients),
-            exact=part.exact,
-            status=roster.status,
-            objective=roster.objective,
-            bound=roster.best_bound,
-            seconds=seconds_taken,
-            worker=worker,
-        )
-        outcomes[part.name] = (roster, result)
-        log.info(
-            "part %s: %s %s in %.1f s", part.name, roster.status, roster.objective, seconds_taken
-        )
-        if on_part is not None:
-            on_part(result)
+        part, args = key
+        roster, result = _outcome(part, future.result())
+        if roster.status == "unknown":
+            longer = (args[0], args[1] * RETRY_FACTOR, args[2])
+            again[_submit(executor, solve_part, *longer)] = ("part", (part, longer))
+        _record(outcomes, part, roster, result, on_part)
+    for future in _as_completed(executor, list(again)):
+        part, _ = again[future][1]
+        roster, result = _outcome(part, future.result())
+        _record(outcomes, part, roster, result, on_part)
     return outcomes, bounds
+
+
+def _outcome(part: Part, answer: tuple[str, float, str]) -> tuple[Roster, PartResult]:
+    from solver.roster import parse_roster
+
+    text, seconds_taken, worker = answer
+    roster = parse_roster(text, source=f"part {part.name}")
+    result = PartResult(
+        name=part.name,
+        clients=len(part.clients),
+        exact=part.exact,
+        status=roster.status,
+        objective=roster.objective,
+        bound=roster.best_bound,
+        seconds=seconds_taken,
+        worker=worker,
+    )
+    return roster, result
+
+
+def _record(
+    outcomes: dict[str, tuple[Roster, PartResult]],
+    part: Part,
+    roster: Roster,
+    result: PartResult,
+    on_part: Callable[[PartResult], None] | None,
+) -> None:
+    outcomes[part.name] = (roster, result)
+    log.info("part %s: %s %s in %.1f s", part.name, roster.status, roster.objective, result.seconds)
+    if on_part is not None:
+        on_part(result)
 
 
 def _submit(executor: Any, fn: Callable[..., Any], *args: Any) -> Any:
@@ -217,7 +253,9 @@ def _as_completed(executor: Any, futures: list[Any]) -> Iterator[Any]:
 
 
 def solve_part(instance_json: str, seconds: float, seed: int) -> tuple[str, float, str]:
-    """A task: solve one part (one CP-SAT worker); the roster's JSON, the seconds, where."""
+    """A task: solve one part (one CP-SAT worker); the roster's JSON, the seconds, where.
+    A part whose time runs out before the hand-built roster is done gets that roster all
+    the same (a few seconds more), so that one slow part never leaves the week unknown."""
     import socket
 
     from solver.instance import parse_instance
@@ -227,6 +265,12 @@ def solve_part(instance_json: str, seconds: float, seed: int) -> tuple[str, floa
     _mute_vocabulary()
     instance = parse_instance(instance_json, source="part")
     roster = solve(instance, SolveOptions(time_limit=seconds, workers=1, seed=seed))
+    if roster.status == "unknown":  # out of time before even the hand-built roster
+        from solver.search.greedy import greedy_roster
+
+        fallback = greedy_roster(instance)  # the least a part gives back: no deadline
+        if fallback.status == "feasible":
+            roster = fallback
     where = f"{socket.gethostname()}:{os.getpid()}"
     return roster.to_json(), time.perf_counter() - start, where
 
@@ -240,15 +284,25 @@ def _mute_vocabulary() -> None:
 
 
 def bound_part(instance_json: str, seconds: float, seed: int) -> int:
-    """A task: the bound CP-SAT proves on a site's relaxation within ``seconds`` (0 when it
-    finds none)."""
+    """A task: a bound of a site's relaxation, from the placement relaxation of
+    :mod:`solver.search.relaxed_bound` within ``seconds`` (its static bound when time runs
+    out first)."""
     from solver.instance import parse_instance
-    from solver.solving import solve
+    from solver.options import Deadline, Stopped
+    from solver.precompute import derive_facts
+    from solver.search.relaxed_bound import relaxed_bound
 
     _mute_vocabulary()
     instance = parse_instance(instance_json, source="relaxation")
-    roster = solve(instance, SolveOptions(time_limit=seconds, workers=1, seed=seed))
-    return roster.best_bound or 0
+    deadline = Deadline(time.perf_counter() + seconds)
+    try:
+        facts = derive_facts(instance, deadline=deadline)
+    except Stopped:
+        return 0
+    found: int = relaxed_bound(
+        facts, seconds=max(0.0, deadline.left()), workers=1, seed=seed, deadline=deadline
+    )
+    return found
 
 
 def merge(
