@@ -28,9 +28,7 @@ def _module_name(path: Path) -> str:
 
 
 # Alembic's migrations are kept as Alembic writes them (one long upgrade per revision).
-MODULES = {
-    _module_name(p): p for p in sorted(PACKAGE.rglob("*.py")) if "migrations" not in p.parts
-}
+MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py")) if "migrations" not in p.parts}
 
 
 def _imports(path: Path) -> set[str]:

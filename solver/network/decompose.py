@@ -24,7 +24,6 @@ a week of many tiny components is not as many tasks.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -32,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solver.instance import Instance, parse_instance
-from solver.network.links import Links, network_links
+from solver.network.links import Links, network_links, sub_document
 
 __all__ = ["Part", "decompose", "part_instance", "relaxed_instance"]
 
@@ -379,22 +378,13 @@ def part_instance(
     data: dict[str, Any] | None = None,
 ) -> Instance:
     """The part as an instance of its own: its groups, therapists (a shared one with their
-    days of this part only) and clients, the program's settings; references to what is
-    outside the part are dropped (a keep-apart with a client elsewhere cannot be broken
-    here). ``caseload_spread`` weighs ``spread_weight`` (0: counted for the whole week)."""
+    hours, caseload and groups of this part only) and clients, the program's settings;
+    references to what is outside the part are dropped (a keep-apart with a client
+    elsewhere cannot be broken here). ``caseload_spread`` weighs ``spread_weight`` (0:
+    counted for the whole week)."""
     whole = data if data is not None else instance.model_dump(mode="json")
-    keep_g, keep_t, keep_c = set(part.groups), set(part.therapists), set(part.clients)
-    data = {
-        k: copy.deepcopy(v)
-        for k, v in whole.items()
-        if k not in ("groups", "therapists", "clients")
-    }
-    data["groups"] = [copy.deepcopy(g) for g in whole["groups"] if g["id"] in keep_g]
-    therapists = []
-    for t in whole["therapists"]:
-        if t["id"] not in keep_t:
-            continue
-        t = copy.deepcopy(t)
+    data = sub_document(whole, set(part.groups), set(part.therapists), set(part.clients))
+    for t in data["therapists"]:
         if t["id"] in part.limits:
             t["max_caseload"], t["max_groups"] = part.limits[t["id"]]
         if t["id"] in part.hours:
@@ -402,17 +392,5 @@ def part_instance(
                 {"day": day, "start": _clock(start), "end": _clock(end)}
                 for day, start, end in part.hours[t["id"]]
             ]
-        therapists.append(t)
-    data["therapists"] = therapists
-    clients = []
-    for c in whole["clients"]:
-        if c["id"] not in keep_c:
-            continue
-        c = copy.deepcopy(c)
-        c["keep_apart"] = [k for k in c.get("keep_apart", []) if k in keep_c]
-        for key in ("preferred_therapists", "avoid_therapists"):
-            c[key] = [t for t in c.get(key, []) if t in keep_t]
-        clients.append(c)
-    data["clients"] = clients
     data.setdefault("program", {}).setdefault("weights", {})["caseload_spread"] = spread_weight
     return parse_instance(data, source=f"part {part.name}")

@@ -24,7 +24,7 @@ from typing import Any
 from solver.instance import Instance, parse_instance
 from solver.precompute import ClientFacts, derive_facts
 
-__all__ = ["Links", "network_links"]
+__all__ = ["Links", "network_links", "sub_document"]
 
 log = logging.getLogger(__name__)
 
@@ -107,23 +107,35 @@ def _bucket(
 ) -> Instance:
     """One bucket's clients with the groups and therapists they could use, as an instance."""
     ids = {c["id"] for c in clients}
-    names = {g["id"] for g in groups}
-    pinned = {c["pinned_group"] for c in clients if c.get("pinned_group")} - names
-    groups = groups + [copy.deepcopy(g) for g in data["groups"] if g["id"] in pinned]
+    names = {g["id"] for g in groups} | {
+        c["pinned_group"] for c in clients if c.get("pinned_group")
+    }
+    document = sub_document(data, names, therapists, ids)
+    return parse_instance(document, source=f"clients of {'+'.join(sites)}")
+
+
+def sub_document(
+    data: dict[str, Any], groups: set[str], therapists: set[str], clients: set[str]
+) -> dict[str, Any]:
+    """A copy of the instance document ``data`` with only these groups, therapists and
+    clients, in its order; a client's keep-apart, preferred and avoided lists keep only
+    what is inside (what is outside cannot be broken, preferred or avoided here)."""
+    document = {
+        k: copy.deepcopy(v) for k, v in data.items() if k not in ("groups", "therapists", "clients")
+    }
+    document["groups"] = [copy.deepcopy(g) for g in data["groups"] if g["id"] in groups]
+    document["therapists"] = [copy.deepcopy(t) for t in data["therapists"] if t["id"] in therapists]
     kept = []
-    for c in clients:
+    for c in data["clients"]:
+        if c["id"] not in clients:
+            continue
         c = copy.deepcopy(c)
-        c["keep_apart"] = [k for k in c.get("keep_apart", []) if k in ids]
+        c["keep_apart"] = [k for k in c.get("keep_apart", []) if k in clients]
         for key in ("preferred_therapists", "avoid_therapists"):
             c[key] = [t for t in c.get(key, []) if t in therapists]
         kept.append(c)
-    document = {
-        **{k: v for k, v in data.items() if k not in ("groups", "therapists", "clients")},
-        "groups": groups,
-        "therapists": [t for t in data["therapists"] if t["id"] in therapists],
-        "clients": kept,
-    }
-    return parse_instance(document, source=f"clients of {'+'.join(sites)}")
+    document["clients"] = kept
+    return document
 
 
 def _rooms(groups: list[dict[str, Any]]) -> list[tuple[str, str]]:

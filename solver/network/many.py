@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from solver.errors import InputError
-from solver.network.solve import _as_completed, _is_dask, _submit, solve_part
+from solver.network.solve import _as_completed, _submit, solve_part
 
 __all__ = ["WeekOutcome", "solve_many"]
 
@@ -151,8 +151,3 @@ def _write_summary(path: Path, rows: list[WeekOutcome]) -> None:
         writer.writeheader()
         for row in rows:
             writer.writerow(asdict(row))
-
-
-def uses_dask(executor: Any) -> bool:
-    """True for a ``dask.distributed.Client``."""
-    return _is_dask(executor)

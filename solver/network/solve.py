@@ -29,7 +29,6 @@ every part with :func:`solver.solve` as a task of an executor, and merges the ro
 from __future__ import annotations
 
 import concurrent.futures
-import json
 import logging
 import multiprocessing
 import os
@@ -315,7 +314,7 @@ def merge(
     """One roster of the whole week from the parts' rosters (see the module docstring)."""
     rosters = [outcomes[p.name][0] for p in parts]
     bad = [r for r in rosters if r.status in ("infeasible", "unknown")]
-    amounts = dict.fromkeys(Penalties.zero().as_dict(), 0)
+    amounts = Penalties.zero().as_dict()
     groups: list[RosterGroup] = []
     clients = []
     unassigned = []
@@ -390,8 +389,3 @@ def _spread(instance: Instance, placements: list[Any]) -> int:
         if placement.therapist in loads:
             loads[placement.therapist] += 1
     return max(loads.values()) - min(loads.values())
-
-
-def result_json(result: NetworkResult) -> str:
-    """The parts' outcomes as JSON (for the command line's summary)."""
-    return json.dumps([p.__dict__ for p in result.parts], indent=2)

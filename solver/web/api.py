@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from solver.errors import InputError, Problem
+from solver.errors import InputError
 from solver.web import store
 from solver.web.db import RosterRecord, Week
 
@@ -83,7 +83,7 @@ class WeekOut(BaseModel):
 class SolveIn(BaseModel):
     """How to solve a week."""
 
-    time_limit: float = Field(default=60.0, gt=0, le=3600)
+    time_limit: float = Field(default=60.0, gt=0, le=store.MAX_TIME_LIMIT)
     workers: int = Field(default=1, ge=1, le=64)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     label: str = Field(default="", max_length=300)
@@ -146,7 +146,7 @@ def roster_out(record: RosterRecord, week: Week | None = None) -> RosterOut:
 def job_json(s: Session, job: Any) -> dict[str, Any]:
     """A job's state as JSON."""
     week = store.get_week(s, job.week_id)
-    return store.job_view(job, store.unassigned_weight(week.instance_json)).as_dict()
+    return store.job_view(job, store.unassigned_weight(week)).as_dict()
 
 
 @router.get("/health")
@@ -456,8 +456,3 @@ def _previous(s: Session, record: RosterRecord) -> Any:
         return store.roster_of(store.get_roster(s, record.previous_roster_id))
     except (store.NotFound, InputError):
         return None
-
-
-def bad_request(key: str, message: str) -> InputError:
-    """A 422 for a request's own key."""
-    return InputError([Problem("request", key, message)])

@@ -142,13 +142,6 @@ class JobRunner:
             self.submit(job_id)
         return resumed
 
-    def wait(self, job_id: str, timeout: float | None = None) -> None:
-        """Block until ``job_id``'s worker returns (tests and the command line)."""
-        with self._lock:
-            future = self._futures.get(job_id)
-        if future is not None:
-            concurrent.futures.wait([future], timeout=timeout)
-
     def shutdown(self, cancel_running: bool = False) -> None:
         """Stop the pool; with ``cancel_running``, ask running jobs to stop first."""
         with self._lock:

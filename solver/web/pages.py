@@ -22,7 +22,6 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from solver.errors import InputError, Problem
@@ -60,8 +59,6 @@ TEMPLATES.env.globals |= {"kind_word": ev.kind_word, "kind_colour": gr.kind_colo
 TEMPLATES.env.globals |= {"colour_of": gr.colour_of, "room_title": gr.room_title}
 TEMPLATES.env.globals["day_title"] = lambda index: ev.DAY_TITLES[index]
 
-MAX_TIME_LIMIT = 3600.0
-"""The longest solve the Solve form accepts, in seconds (as the API's)."""
 _PRINT_MM = 150.0  # the height the program grid's lanes get on a landscape page
 _SHEET_ENTRY = re.compile(r"^(groups|therapists|clients)\[\d+\] \(id (.*)\)$")
 _EXPLAINED = ("explanation", "penalties", "unassigned", "missed")
@@ -170,7 +167,7 @@ def _week(
     with state(request).sessions() as s:
         week = store.get_week(s, week_id)
         instance = store.week_instance(week)
-        weight = store.unassigned_weight(week.instance_json)
+        weight = store.unassigned_weight(week)
         changes = store.changes_of(s, week)
         return _page(
             request,
@@ -220,8 +217,8 @@ def _time_limit(text: str, default: float) -> float:
     if not text.strip():
         return default
     seconds = float(text) if re.fullmatch(r"\s*\d+(\.\d*)?\s*", text) else -1.0
-    if not 0 < seconds <= MAX_TIME_LIMIT:
-        message = f"{text!r} is not a number of seconds above 0, at most {MAX_TIME_LIMIT:.0f}"
+    if not 0 < seconds <= store.MAX_TIME_LIMIT:
+        message = f"{text!r} is not a number of seconds above 0, at most {store.MAX_TIME_LIMIT:.0f}"
         raise InputError([Problem("solve", "time_limit", message)])
     return seconds
 
@@ -286,7 +283,7 @@ def job_page(request: Request, job_id: str) -> Response:
     with state(request).sessions() as s:
         job = store.get_job(s, job_id)
         week = store.get_week(s, job.week_id)
-        view = store.job_view(job, store.unassigned_weight(week.instance_json))
+        view = store.job_view(job, store.unassigned_weight(week))
         used = (view.seconds or 0.0) if view.time_left is None else view.time_limit - view.time_left
         final, used = view.state in FINAL_STATES, min(used, view.time_limit)
         return _page(request, "job.html", job=view, week=week_out(week), used=used, final=final)
@@ -319,7 +316,7 @@ def _roster(
         events = ev.roster_events(instance, roster) if found else []
         current = store.week_instance(week)
         try:
-            explain, trouble = _explained(s, record), []
+            explain, trouble = store.explanation_of(s, record), []
         except InputError as exc:  # the roster does not fit its instance: say so, show the rest
             explain, trouble = {key: [] for key in _EXPLAINED}, _problems(exc)
         return _page(
@@ -342,11 +339,6 @@ def _roster(
             time_limit=state(request).settings.time_limit,
             problems=problems,
         )
-
-
-def _explained(s: Session, record: RosterRecord) -> dict[str, Any]:
-    """The roster's penalties and reasons: stored with it by the solve, or worked out now."""
-    return store.explanation_of(s, record)
 
 
 def _grid(instance: Instance, events: Sequence[ev.Event], parts: Any, **options: Any) -> Markup:

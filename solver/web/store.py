@@ -44,7 +44,8 @@ __all__ = [
     "week_instance",
 ]
 
-UPLOAD_SUFFIXES = (".json", ".xlsx")
+MAX_TIME_LIMIT = 3600.0
+"""The longest solve the pages and the API accept, in seconds."""
 
 
 class NotFound(LookupError):
@@ -387,7 +388,6 @@ def job_view(job: Job, unassigned_weight: int | None = None) -> JobView:
     )
 
 
-@functools.lru_cache(maxsize=64)
-def unassigned_weight(instance_json: str) -> int:
+def unassigned_weight(week: Week) -> int:
     """The weight of one unassigned client in the week's instance."""
-    return parse_instance(instance_json).program.weights.unassigned
+    return week_instance(week).program.weights.unassigned

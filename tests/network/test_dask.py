@@ -250,30 +250,32 @@ def test_local_cluster_solves_the_sites_on_both_workers(small_sites: Instance) -
     assert result.roster.objective == sum(o for o in objectives if o is not None)
 
 
+def solver_command(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m solver ARGS`` from the project's root, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "solver", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
 def test_solve_many_on_a_command_line_cluster(
     cli_cluster: CommandLineCluster, weeks: Path, tmp_path: Path
 ) -> None:
     """``solve-many --cluster``: three rosters and summary.csv, each roster valid for its
     week, each week solved by one of the cluster's workers."""
     out = tmp_path / "rosters"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "solver",
-            "solve-many",
-            str(weeks),
-            "--out",
-            str(out),
-            "--cluster",
-            cli_cluster.address,
-            "--time-limit",
-            "5",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
+    done = solver_command(
+        "solve-many",
+        str(weeks),
+        "--out",
+        str(out),
+        "--cluster",
+        cli_cluster.address,
+        "--time-limit",
+        "5",
     )
     assert done.returncode == 0, (done.stdout, done.stderr, cli_cluster.log_text())
     names = ["clinic", "network", "tiny"]
@@ -298,24 +300,15 @@ def test_solve_on_a_command_line_cluster(
 ) -> None:
     """``solve NETWORK --cluster ADDRESS --out R``: the network's week, merged, valid."""
     out = tmp_path / "network.roster.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "solver",
-            "solve",
-            str(weeks / "network.json"),
-            "--cluster",
-            cli_cluster.address,
-            "--out",
-            str(out),
-            "--time-limit",
-            "5",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
+    done = solver_command(
+        "solve",
+        str(weeks / "network.json"),
+        "--cluster",
+        cli_cluster.address,
+        "--out",
+        str(out),
+        "--time-limit",
+        "5",
     )
     assert done.returncode == 0, (done.stdout, done.stderr, cli_cluster.log_text())
     assert "part " in done.stderr  # progress per part
