@@ -32,8 +32,10 @@ from solver.instance import DAYS, AppointmentKind, Client, Group, Instance, Ther
 from solver.options import Deadline, Progress, SolveOptions, SolveResult, SolveStats
 from solver.roster import Roster
 from solver.search.greedy_outcome import (
+    NO_GUIDE,
     Booking,
     GreedyOutcome,
+    Guide,
     Placed,
     Placements,
     StageCounts,
@@ -41,36 +43,26 @@ from solver.search.greedy_outcome import (
     outcome,
     reason,
 )
-from solver.search.spans import (
-    Slot,
-    Span,
-    by_day,
-    hits,
-    inside,
-    intersect,
-    subtract,
-    to_slots,
-)
+from solver.search.spans import Slot, Span, by_day, hits, inside, intersect, subtract, to_slots
 
-__all__ = [
-    "GreedyOutcome",
-    "greedy_roster",
-    "run_greedy",
-    "solve_detailed",
-]
+__all__ = ["GreedyOutcome", "Guide", "greedy_roster", "run_greedy", "solve_detailed"]
 
 
 def greedy_roster(
-    instance: Instance, *, previous: Roster | None = None, deadline: Deadline | None = None
+    instance: Instance,
+    *,
+    previous: Roster | None = None,
+    deadline: Deadline | None = None,
+    guide: Guide | None = None,
 ) -> Roster:
     """The greedy baseline roster for ``instance`` (status ``feasible``, or ``unknown``).
 
     The roster obeys every rule of format version 1; ``objective`` is the sum of the penalties
     it pays and ``best_bound`` is null. ``previous`` does not steer the greedy (it builds the
     week afresh) but its rerun terms are counted, so the objective compares with the solver's.
-    ``deadline``: see the module docstring.
+    ``deadline``: see the module docstring; ``guide``: see :class:`Guide`.
     """
-    return run_greedy(instance, previous=previous, deadline=deadline).roster
+    return run_greedy(instance, previous=previous, deadline=deadline, guide=guide).roster
 
 
 def solve_detailed(
@@ -94,11 +86,15 @@ def solve_detailed(
 
 
 def run_greedy(
-    instance: Instance, *, previous: Roster | None = None, deadline: Deadline | None = None
+    instance: Instance,
+    *,
+    previous: Roster | None = None,
+    deadline: Deadline | None = None,
+    guide: Guide | None = None,
 ) -> GreedyOutcome:
     """Run the greedy procedure; see the module docstring."""
     started = time.perf_counter()
-    state = _Greedy(instance)
+    state = _Greedy(instance, guide)
     state.place_all(deadline or Deadline())
     return state.outcome(time.perf_counter() - started, previous)
 
@@ -107,8 +103,9 @@ def run_greedy(
 
 
 class _Greedy:
-    def __init__(self, instance: Instance) -> None:
+    def __init__(self, instance: Instance, guide: Guide | None = None) -> None:
         self.inst = instance
+        self.guide = guide or NO_GUIDE
         program = instance.program
         self.slot = program.slot_minutes
         self.min_size = program.group_min_size
@@ -147,11 +144,12 @@ class _Greedy:
     # -- ordering ---------------------------------------------------------------------------
 
     def _order(self, clients: Sequence[Client]) -> list[Client]:
-        index = {c.id: i for i, c in enumerate(self.inst.clients)}
+        listed = self.guide.order or [c.id for c in self.inst.clients]
+        index = {c: i for i, c in enumerate(listed)}
 
         def key(c: Client) -> tuple[bool, int, int]:
             pinned = c.pinned_group is not None or c.pinned_therapist is not None
-            return (not pinned, -c.priority, index[c.id])
+            return (not pinned, -c.priority, index.get(c.id, len(index)))
 
         return sorted(clients, key=key)
 
@@ -251,10 +249,12 @@ class _Greedy:
         ]
         if not fitting:
             return None
+        guided = self.guide.facilitator_of.get(group.id)
         # The one who could lead the fewest other closed groups, so scarce skills stay free.
         best = min(
             fitting,
             key=lambda t: (
+                t.id != guided,
                 self._options(t),
                 len(self.facilitates[t.id]),
                 self.caseload[t.id],
@@ -362,9 +362,11 @@ class _Greedy:
             and self.caseload[t.id] < t.max_caseload
             and needs <= self.specialties[t.id]
         ]
+        guided = self.guide.therapist_of.get(client.id)
+        index, caseload = self.therapist_index, self.caseload
         return sorted(
             fitting,
-            key=lambda t: (t.id not in preferred, self.caseload[t.id], self.therapist_index[t.id]),
+            key=lambda t: (t.id != guided, t.id not in preferred, caseload[t.id], index[t.id]),
         )
 
     # -- placing one client -------------------------------------------------------------------
@@ -373,9 +375,11 @@ class _Greedy:
         why = StageCounts()
         groups = self._eligible(client, why)
 
-        def group_key(g: Group) -> tuple[bool, bool, int]:
+        guided = self.guide.group_of.get(client.id)
+
+        def group_key(g: Group) -> tuple[bool, bool, bool, int]:
             mismatch = client.shift_preference is not None and g.shift != client.shift_preference
-            return (mismatch, g.id not in self.members, self.group_index[g.id])
+            return (g.id != guided, mismatch, g.id not in self.members, self.group_index[g.id])
 
         therapists = self._therapist_candidates(client)
         if not therapists:

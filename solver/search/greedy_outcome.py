@@ -8,7 +8,7 @@ the reason a client could not be placed.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from solver.instance import Client, Group, Instance
@@ -24,6 +24,8 @@ from solver.roster import (
 from solver.search.spans import Slot, Span, to_interval
 
 __all__ = [
+    "NO_GUIDE",
+    "Guide",
     "GreedyOutcome",
     "Booking",
     "Placed",
@@ -35,6 +37,22 @@ __all__ = [
     "reason",
     "rerun_penalties",
 ]
+
+
+@dataclass(frozen=True)
+class Guide:
+    """Where another method would place clients (the placement relaxation's solution): the
+    greedy tries those groups, therapists and facilitators first. It still checks every
+    rule itself."""
+
+    group_of: Mapping[str, str]  # client id -> group id
+    therapist_of: Mapping[str, str]  # client id -> primary therapist id
+    facilitator_of: Mapping[str, str]  # group id -> facilitator id
+    order: Sequence[str] = ()  # clients of equal priority in this order (else as listed)
+
+
+NO_GUIDE = Guide({}, {}, {})
+"""The greedy on its own."""
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,11 @@ from ortools.sat.python import cp_model
 
 from solver.model import RosterModel
 from solver.options import Deadline
-from solver.search.neighbourhoods import Decisions, choose
-from solver.search.phases import Recorder, stopped_on_request
+from solver.search.neighbourhoods import Decisions, choose, towards_target
+from solver.search.phases import Recorder, hint_whole, stopped_on_request
+from solver.search.target import Target
 
-__all__ = ["Incumbent", "Step", "fix_value", "hint_whole", "repair"]
+__all__ = ["Incumbent", "Step", "fix_value", "repair"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ FIRST_SIZE = 20
 
 MIN_SIZE, MAX_SHARE = 6, 0.6
 """The smallest neighbourhood, and the largest as a share of the clients."""
+
+TARGET_SHARE = 0.5
+"""With a target, the share of the steps that move clients towards it."""
 
 
 @dataclass
@@ -110,14 +114,17 @@ def repair(
     deadline: Deadline,
     seed: int,
     on_step: Callable[[Step], None] | None = None,
+    target: Target | None = None,
 ) -> int:
     """Improve ``incumbent`` step by step until ``deadline`` (or its stop request), or until
     it reaches the proved bound. Waits for a first roster when there is none yet. Returns
-    the number of steps; ``on_step`` is called after each."""
+    the number of steps; ``on_step`` is called after each. With ``target`` (the placement
+    relaxation's solution), :data:`TARGET_SHARE` of the steps move clients towards it."""
     decisions = Decisions(built)
     rng = random.Random(seed)
     count = len(decisions.clients)
-    size = min(FIRST_SIZE, max(MIN_SIZE, count // 3))
+    first = min(FIRST_SIZE, max(MIN_SIZE, count // 3))
+    sizes = {"target": first, "choose": first}  # each kind of neighbourhood adapts its own
     steps = 0
     tried: set[str] = set()  # groups that failed to open from the current best roster
     tried_from: int | None = None
@@ -129,21 +136,26 @@ def repair(
         if best.objective != tried_from:
             tried, tried_from = set(), best.objective
         shape = decisions.shape(best.values)
-        free = choose(decisions, shape, size, rng, frozenset(tried))
+        free, moves = None, []
+        if target is not None and rng.random() < TARGET_SHARE:
+            free = towards_target(decisions, shape, target, sizes["target"], rng)
+            moves = [] if free is None else decisions.towards(target, free.clients)
+        if free is None:
+            free = choose(decisions, shape, sizes["choose"], rng, frozenset(tried))
         seconds = min(STEP_SECONDS, deadline.left())
         started = time.perf_counter()
-        solver, finished = _step(
-            built, decisions.fixings(best.values, shape, free), best, seconds, rng, deadline
-        )
+        fixings = decisions.fixings(best.values, shape, free)
+        solver, finished = _step(built, fixings, best, seconds, rng, deadline, moves)
         steps += 1
         objective = None if solver is None else round(solver.objective_value)
         if solver is not None and objective is not None:
             _offer(incumbent, recorder, objective, solver)
+        took = time.perf_counter() - started
         step = Step(
             free.name,
             len(free.clients),
             len(free.providers),
-            time.perf_counter() - started,
+            took,
             finished,
             best.objective,
             objective,
@@ -153,13 +165,20 @@ def repair(
             on_step(step)
         if free.opens is not None and objective is None and finished:
             tried.add(free.opens)
-        if not free.sized:
-            continue
-        if finished and step.seconds < seconds / 2:
-            size = min(max(MIN_SIZE, int(MAX_SHARE * count)), int(size * 1.25) + 1)
-        elif not finished:
-            size = max(MIN_SIZE, int(size * 0.8))
+        kind = "target" if free.name == "target" else "choose"
+        if free.sized:
+            sizes[kind] = _resized(sizes[kind], finished, took < seconds / 2, count)
     return steps
+
+
+def _resized(size: int, finished: bool, quickly: bool, count: int) -> int:
+    """The next neighbourhood's size: larger after a step that finished its copy quickly,
+    smaller after one that ran out of time."""
+    if finished and quickly:
+        return min(max(MIN_SIZE, int(MAX_SHARE * count)), int(size * 1.25) + 1)
+    if not finished:
+        return max(MIN_SIZE, int(size * 0.8))
+    return size
 
 
 def fix_value(model: cp_model.CpModel, index: int, value: int) -> None:
@@ -167,15 +186,6 @@ def fix_value(model: cp_model.CpModel, index: int, value: int) -> None:
     domain = model.proto.variables[index].domain
     domain.clear()
     domain.extend([value, value])
-
-
-def hint_whole(model: cp_model.CpModel, values: Sequence[int]) -> None:
-    """Replace ``model``'s hint with ``values``, one for each of its variables."""
-    hint = model.proto.solution_hint
-    hint.vars.clear()
-    hint.values.clear()
-    hint.vars.extend(range(len(values)))
-    hint.values.extend(values)
 
 
 def _offer(
@@ -192,6 +202,7 @@ def _step(
     seconds: float,
     rng: random.Random,
     deadline: Deadline,
+    moves: list[tuple[int, int]],
 ) -> tuple[cp_model.CpSolver | None, bool]:
     """Search the copy of the model with ``fixings`` (variable index, value) held. Returns
     the solver when it found a better roster than ``best`` (else None), and whether it
@@ -200,6 +211,9 @@ def _step(
     for index, value in fixings:
         fix_value(model, index, value)
     hint_whole(model, best.values)
+    hinted = model.proto.solution_hint.values
+    for index, value in moves:
+        hinted[index] = value
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = 1

@@ -18,8 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from solver.model import RosterModel
+from solver.precompute import Facts
+from solver.search.target import Target
 
-__all__ = ["Decisions", "Neighbourhood", "Shape", "choose"]
+__all__ = ["Decisions", "Neighbourhood", "Shape", "choose", "towards_target"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Shape:
     members: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     caseload: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     providers_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    primary_of: dict[str, str] = field(default_factory=dict)
     facilitated_by: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
@@ -123,10 +126,28 @@ class Decisions:
                 if values[index]:
                     shape.caseload[provider].append(client_id)
                     shape.providers_of[client_id].add(provider)
+            for therapist_id, index in lits.therapists:
+                if values[index]:
+                    shape.primary_of[client_id] = therapist_id
         for therapist_id, group_id, index in self._facilitates:
             if values[index]:
                 shape.facilitated_by[therapist_id].append(group_id)
         return shape
+
+    def towards(self, target: Target, clients: set[str]) -> list[tuple[int, int]]:
+        """(variable index, value) that place ``clients`` where ``target`` does: hints for a
+        step that moves them there."""
+        out: list[tuple[int, int]] = []
+        for client_id in clients:
+            lits = self._clients.get(client_id)
+            if lits is None:
+                continue
+            group_id = target.group_of.get(client_id)
+            therapist_id = target.therapist_of.get(client_id)
+            out.append((lits.placed, int(group_id is not None)))
+            out.extend((i, int(g == group_id)) for g, i in lits.groups)
+            out.extend((i, int(t == therapist_id)) for t, i in lits.therapists)
+        return out
 
     def fixings(
         self, values: Sequence[int], shape: Shape, free: Neighbourhood
@@ -178,6 +199,86 @@ def choose(
     for client_id in clients:
         providers |= shape.providers_of.get(client_id, set())
     return Neighbourhood(clients, providers, name, sized=name != "open", opens=group_id)
+
+
+def towards_target(
+    decisions: Decisions, shape: Shape, target: Target, size: int, rng: random.Random
+) -> Neighbourhood | None:
+    """Clients to move to where the relaxation's solution ``target`` places them: a client
+    left out whom it places (else any client it places elsewhere), and, until about
+    ``size`` clients, the people that move needs to move too: those in the group or the
+    caseload the client takes whom the target puts elsewhere, and the members of groups the
+    target closes that share a room or a facilitator with a group it opens. Their present
+    and target therapists and the groups' facilitators are the providers. None when the
+    roster already places everyone as the target does."""
+    facts = decisions.facts
+    moved = [
+        c
+        for c in decisions.clients
+        if (target.group_of.get(c), target.therapist_of.get(c))
+        != (shape.group_of.get(c), shape.primary_of.get(c))
+    ]
+    if not moved:
+        return None
+    moved_set = set(moved)
+    seeds = [c for c in moved if c in target.group_of and c not in shape.group_of]
+    seed = rng.choice(seeds or moved)
+    target_members: dict[str, list[str]] = defaultdict(list)
+    target_caseload: dict[str, list[str]] = defaultdict(list)
+    for c, g in target.group_of.items():
+        target_members[g].append(c)
+    for c, t in target.therapist_of.items():
+        target_caseload[t].append(c)
+    closing = [g for g in shape.members if g not in target_members]
+    clients: set[str] = set()
+    groups: set[str] = set()
+    queue = [seed]
+    while queue and len(clients) < size:
+        client_id = queue.pop(0)
+        if client_id in clients:
+            continue
+        clients.add(client_id)
+        group_id = target.group_of.get(client_id)
+        therapist_id = target.therapist_of.get(client_id)
+        near: list[str] = []
+        if group_id is not None:
+            groups.add(group_id)
+            near += [c for c in target_members[group_id] if c in moved_set]
+            near += [c for c in shape.members.get(group_id, []) if c in moved_set]
+            if group_id not in shape.members:
+                for other in closing:
+                    if _share_something(facts, group_id, other):
+                        groups.add(other)
+                        near += shape.members[other]
+        if therapist_id is not None:
+            near += [c for c in shape.caseload.get(therapist_id, []) if c in moved_set]
+        rng.shuffle(near)
+        queue += [c for c in near if c not in clients]
+    providers: set[str] = set()
+    for client_id in clients:
+        providers |= shape.providers_of.get(client_id, set())
+        if client_id in target.therapist_of:
+            providers.add(target.therapist_of[client_id])
+    leading = {g: t for t, led in shape.facilitated_by.items() for g in led}
+    for group_id in groups:
+        for therapist_id in (target.facilitator_of.get(group_id), leading.get(group_id)):
+            if therapist_id is not None:
+                providers.add(therapist_id)
+    return Neighbourhood(clients, providers, "target")
+
+
+def _share_something(facts: Facts, a: str, b: str) -> bool:
+    """Whether groups ``a`` and ``b`` use the same room or could have the same facilitator,
+    and meet at the same time somewhere in the week."""
+    ga, gb = facts.instance.group(a), facts.instance.group(b)
+    shared = (ga.room is not None and ga.room == gb.room) or bool(
+        set(facts.facilitators.get(a, [])) & set(facts.facilitators.get(b, []))
+    )
+    if not shared:
+        return False
+    return any(
+        lo < hi2 and lo2 < hi for lo, hi in facts.meetings[a] for lo2, hi2 in facts.meetings[b]
+    )
 
 
 OPEN_SHARE, UNPLACED_SHARE = 0.5, 0.85

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model_helper import CpSolverStatus
@@ -32,6 +32,7 @@ __all__ = [
     "SEARCH_SHARE",
     "ModelRejected",
     "Recorder",
+    "hint_whole",
     "run_search",
     "search",
     "stopped_on_request",
@@ -222,3 +223,12 @@ def _tune(params: cp_model.SatParameters) -> None:
     """
     params.linearization_level = 2
     params.cp_model_probing_level = 0
+
+
+def hint_whole(model: cp_model.CpModel, values: Sequence[int]) -> None:
+    """Replace ``model``'s hint with ``values``, one for each of its variables."""
+    hint = model.proto.solution_hint
+    hint.vars.clear()
+    hint.values.clear()
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)

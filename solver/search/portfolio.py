@@ -9,10 +9,19 @@ a facilitator) or a few therapists' calendars. The repair steps of
 :class:`~solver.search.lns.Incumbent`; the hand-built roster is its first (completed into a
 whole vector of the model's values, which is also the model's hint).
 
+On a week of :data:`TARGET_CLIENTS` clients or more the search begins with **the target**
+(:mod:`solver.search.target`, every worker, at most :data:`TARGET_SHARE_OF_TIME` of the
+time): the placement relaxation, cut therapist by therapist until its placements fit every
+calendar. Each of its rounds guides the greedy (:class:`~solver.search.greedy.Guide`, a few
+client orders), and the best guided roster, completed by the model, becomes the best roster
+and the hint when it is better; its bound (a valid one) joins the proved bound. On week A
+of issue 15 the hand-built roster leaves 31 clients out; a guided one, within 15 s, none
+or a few. The repair steps then also move clients towards the target.
+
 With two workers or more (:func:`_side_by_side`):
 
 1. **CP-SAT's search alone** on every worker for :data:`ALONE_SHARE` of the time: the
-   small weeks are proved here;
+   small weeks are proved here (skipped after a target);
 2. **repair steps** on one thread, beside **CP-SAT's search** on the other workers,
    restarted from the best roster whenever the repair steps have a better one than its
    own, until :data:`~solver.search.phases.SEARCH_SHARE` of the time;
@@ -32,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
 import threading
 import time
 
@@ -41,15 +51,18 @@ from ortools.sat.python.cp_model_helper import CpSolverStatus
 from solver.model import RosterModel
 from solver.options import Deadline, SolveOptions
 from solver.roster import Roster
-from solver.search.lns import Incumbent, fix_value, hint_whole, repair
+from solver.search.greedy import Guide, greedy_roster
+from solver.search.lns import Incumbent, fix_value, repair
 from solver.search.neighbourhoods import Decisions
 from solver.search.phases import (
     BOUND_PHASE_WORKERS,
     SEARCH_SHARE,
     Recorder,
+    hint_whole,
     search,
     stopped_on_request,
 )
+from solver.search.target import Target, relaxed_target
 
 __all__ = ["FIRST_SHARE", "search_week"]
 
@@ -94,10 +107,13 @@ def search_week(
         for roster in start_from:
             if _complete(built, roster, incumbent, deadline):
                 break
+        target = None
+        if len(built.variables.placed_clients()) >= TARGET_CLIENTS:
+            target = _target(built, incumbent, recorder, options, deadline)
         if options.worker_count() == 1:
-            found = _staged(built, recorder, options, incumbent, deadline)
+            found = _staged(built, recorder, options, incumbent, deadline, target)
         else:
-            found = _side_by_side(built, recorder, options, incumbent, deadline)
+            found = _side_by_side(built, recorder, options, incumbent, deadline, target)
     finally:
         recorder.share = None
     return _best_of(found, incumbent)
@@ -128,13 +144,15 @@ def _staged(
     options: SolveOptions,
     incumbent: Incumbent,
     deadline: Deadline,
+    target: Target | None,
 ) -> list[tuple[cp_model.CpSolver, CpSolverStatus]]:
     """One worker: the three stages one after the other."""
     solver, code = _cpsat_for(FIRST_SHARE, built, recorder, options, incumbent, deadline)
     found = [(solver, code)]
     if code not in _PROOFS:
         repair_end = time.perf_counter() + _repair_share() * deadline.left()
-        repair(built, incumbent, recorder, Deadline(repair_end, deadline.stop), options.seed)
+        until = Deadline(repair_end, deadline.stop)
+        repair(built, incumbent, recorder, until, options.seed, target=target)
         if not incumbent.proved() and deadline.left() > 1.0:
             found.append(_bound_phase(built, recorder, options, incumbent, deadline))
     return found
@@ -146,21 +164,27 @@ def _side_by_side(
     options: SolveOptions,
     incumbent: Incumbent,
     deadline: Deadline,
+    target: Target | None,
 ) -> list[tuple[cp_model.CpSolver, CpSolverStatus]]:
     """Two workers or more: CP-SAT's search alone on every worker for
     :data:`ALONE_SHARE` of the time (an easy week is proved there, as fast as CP-SAT
-    can); then repair steps on one thread, beside CP-SAT's search restarted from the best
-    roster on the other workers, and the bound phase."""
-    solver, code = _cpsat_for(ALONE_SHARE, built, recorder, options, incumbent, deadline)
-    found = [(solver, code)]
-    if code in _PROOFS or incumbent.proved() or deadline.expired():
-        return found
+    can; a week with a target skips it); then repair steps on one thread, beside CP-SAT's
+    search restarted from the best roster on the other workers, and the bound phase."""
+    found: list[tuple[cp_model.CpSolver, CpSolverStatus]] = []
+    alone = ALONE_SHARE if target is None else 0.0
+    if alone:
+        solver, code = _cpsat_for(alone, built, recorder, options, incumbent, deadline)
+        found.append((solver, code))
+        if code in _PROOFS or incumbent.proved() or deadline.expired():
+            return found
+        # CP-SAT's next run goes on from its own best roster unless the repair steps do better.
+        _hint_best(built, incumbent, solver, code)
     halt = threading.Event()
     inner = Deadline(deadline.at, halt)
     relay = _relay_stop(deadline, halt)
 
     def repairing() -> None:
-        steps = repair(built, incumbent, recorder, inner, options.seed)
+        steps = repair(built, incumbent, recorder, inner, options.seed, target=target)
         log.info("repair: %d steps", steps)
         if incumbent.proved():
             halt.set()
@@ -170,9 +194,7 @@ def _side_by_side(
     full = dataclasses.replace(options, workers=options.worker_count() - 1)
     with_bound_phase = full.worker_count() < BOUND_PHASE_WORKERS
     try:
-        # CP-SAT's first run goes on from its own best roster unless the repair steps do better.
-        _hint_best(built, incumbent, solver, code)
-        share = (SEARCH_SHARE - ALONE_SHARE) / (1.0 - ALONE_SHARE) if with_bound_phase else 1.0
+        share = (SEARCH_SHARE - alone) / (1.0 - alone) if with_bound_phase else 1.0
         found += _restarts(built, recorder, full, incumbent, inner, share)
         unproved = found[-1][1] not in _PROOFS and not incumbent.proved()
         if with_bound_phase and unproved and inner.left() > 1.0:
@@ -182,6 +204,59 @@ def _side_by_side(
         thread.join()
         relay.join()
     return found
+
+
+TARGET_CLIENTS = 100
+"""From this many clients who may be placed, the search begins with the target of
+:mod:`solver.search.target` (a smaller week is proved by CP-SAT's search alone sooner)."""
+
+TARGET_SHARE_OF_TIME = 0.25
+"""The most of the time left the target may take (it ends sooner when it fits)."""
+
+GUIDED_ORDERS = 4
+"""Greedy rosters built towards each round's target: clients as listed, then in random
+orders (each takes a tenth of a second on 200 clients)."""
+
+
+def _target(
+    built: RosterModel,
+    incumbent: Incumbent,
+    recorder: Recorder,
+    options: SolveOptions,
+    deadline: Deadline,
+) -> Target | None:
+    """The target of :mod:`solver.search.target` on every worker (None when it has none in
+    time), its bound raised into the incumbent's (a valid lower bound for every roster); at
+    each of its rounds the best of :data:`GUIDED_ORDERS` greedy rosters built towards it is
+    offered as a roster (and hinted when kept)."""
+    rng = random.Random(options.seed)
+    instance = built.facts.instance
+    ids = [c.id for c in instance.clients]
+
+    def guided(target: Target) -> None:
+        incumbent.raise_bound(target.bound)
+        built_rosters: list[tuple[int, Roster]] = []
+        for attempt in range(GUIDED_ORDERS):
+            order = rng.sample(ids, len(ids)) if attempt else ()
+            guide = Guide(target.group_of, target.therapist_of, target.facilitator_of, order)
+            roster = greedy_roster(instance, guide=guide, deadline=Deadline(deadline.at))
+            if roster.status == "feasible" and roster.objective is not None:
+                built_rosters.append((roster.objective, roster))
+        if not built_rosters:
+            return
+        objective, roster = min(built_rosters, key=lambda pair: pair[0])
+        kept = incumbent.best()
+        if kept is None or objective < kept.objective:
+            _complete(built, roster, incumbent, deadline, recorder=recorder)
+
+    return relaxed_target(
+        built.facts,
+        seconds=TARGET_SHARE_OF_TIME * deadline.left(),
+        workers=options.worker_count(),
+        seed=options.seed,
+        deadline=deadline,
+        on_round=guided,
+    )
 
 
 def _hint_best(
@@ -306,14 +381,24 @@ def _best_of(
     return solver, cp_model.OPTIMAL if proved else cp_model.FEASIBLE, bound
 
 
-def _complete(built: RosterModel, roster: Roster, incumbent: Incumbent, deadline: Deadline) -> bool:
+def _complete(
+    built: RosterModel,
+    roster: Roster,
+    incumbent: Incumbent,
+    deadline: Deadline,
+    *,
+    recorder: Recorder | None = None,
+    hint: bool = True,
+) -> bool:
     """Offer ``roster`` (the hand-built one) as a full vector of the model's values, and hint
     the model with it (a whole hint: CP-SAT's first roster at once, where an incomplete one
     can keep a single worker in its hint search for the whole run). Its placements, groups,
     therapists and providers are fixed on a copy of the model, its appointment times only
     hinted (the model may offer other starts than the hand-built roster's: the canonical
     ones); the copy is then solved. Skipped when the roster places someone where the model
-    cannot. Returns whether the roster was offered."""
+    cannot. Returns whether the roster was offered. ``hint``: whether a kept roster also
+    becomes the model's hint (never from a thread beside a search of the model);
+    ``recorder`` hears of a kept roster."""
     model = built.model.clone()
     proto = model.proto
     proto.solution_hint.vars.clear()
@@ -338,8 +423,12 @@ def _complete(built: RosterModel, roster: Roster, incumbent: Incumbent, deadline
         code = solver.solve(model)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = list(solver.response_proto.solution)
-        incumbent.offer(round(solver.objective_value), values, solver)
-        hint_whole(built.model, values)
+        objective = round(solver.objective_value)
+        if incumbent.offer(objective, values, solver):
+            if hint:
+                hint_whole(built.model, values)
+            if recorder is not None:
+                recorder.report(objective, incumbent.bound)
         return True
     log.info("a starting roster is not one of the model's (%s)", solver.status_name(code))
     return False

@@ -41,7 +41,7 @@ from solver.precompute import ClientFacts, Facts, KindFacts, Span
 from solver.search.large import static_bound
 from solver.search.phases import stopped_on_request
 
-__all__ = ["relaxed_bound"]
+__all__ = ["Relaxation", "build_relaxation", "meetings_by_day", "overlap", "relaxed_bound", "union"]
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ _Sum = cp_model.LinearExpr
 
 
 @dataclass
-class _Relaxation:
+class Relaxation:
     """The relaxed model with its variables, by id."""
 
     model: cp_model.CpModel
@@ -72,7 +72,12 @@ class _Relaxation:
 
 
 def relaxed_bound(
-    facts: Facts, *, seconds: float, workers: int, seed: int, deadline: Deadline
+    facts: Facts,
+    *,
+    seconds: float,
+    workers: int,
+    seed: int,
+    deadline: Deadline,
 ) -> int:
     """A lower bound on the objective of every roster of the week: the larger of
     :func:`~solver.search.large.static_bound` and the bound CP-SAT proves on the
@@ -86,7 +91,7 @@ def relaxed_bound(
     floor = static_bound(facts)
     until = Deadline(min(deadline.at, time.perf_counter() + seconds), deadline.stop)
     try:
-        relaxation = _build(facts, until)
+        relaxation = build_relaxation(facts, until)
     except Stopped:
         log.info("relaxed bound: no time left after building; static bound %d", floor)
         return floor
@@ -97,7 +102,7 @@ def relaxed_bound(
 
 
 def _solve(
-    relaxation: _Relaxation, seconds: float, workers: int, seed: int, deadline: Deadline
+    relaxation: Relaxation, seconds: float, workers: int, seed: int, deadline: Deadline
 ) -> int | None:
     """CP-SAT's bound on the relaxation after ``seconds``, rounded up; None when none."""
     solver = cp_model.CpSolver()
@@ -132,13 +137,14 @@ def _solve(
     return max(0, math.ceil(bound - 1e-6))
 
 
-def _build(facts: Facts, deadline: Deadline) -> _Relaxation:
-    """The relaxed model of the week, with its objective.
+def build_relaxation(facts: Facts, deadline: Deadline) -> Relaxation:
+    """The relaxed model of the week, with its objective (:mod:`solver.search.target` adds
+    constraints to it).
 
     Raises:
         Stopped: the deadline passed (checked per client and per therapist).
     """
-    relaxation = _Relaxation(cp_model.CpModel())
+    relaxation = Relaxation(cp_model.CpModel())
     for cf in facts.clients.values():
         deadline.check()
         _add_client(relaxation, facts, cf)
@@ -154,7 +160,7 @@ def _build(facts: Facts, deadline: Deadline) -> _Relaxation:
     return relaxation
 
 
-def _add_client(relaxation: _Relaxation, facts: Facts, cf: ClientFacts) -> None:
+def _add_client(relaxation: Relaxation, facts: Facts, cf: ClientFacts) -> None:
     """The client's placement, group, primary therapist and appointments, with their terms."""
     model, client = relaxation.model, cf.client
     weights = facts.instance.program.weights
@@ -193,7 +199,7 @@ def _add_client(relaxation: _Relaxation, facts: Facts, cf: ClientFacts) -> None:
 
 
 def _add_kind(
-    relaxation: _Relaxation,
+    relaxation: Relaxation,
     facts: Facts,
     cf: ClientFacts,
     kf: KindFacts,
@@ -240,7 +246,7 @@ def _add_kind(
         model.add(_Sum.sum(held_by) <= kf.count)
 
 
-def _overlap(a: Span, b: Span) -> int:
+def overlap(a: Span, b: Span) -> int:
     """Minutes two half-open spans share."""
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
@@ -256,7 +262,7 @@ def _trips_by_group(facts: Facts, cf: ClientFacts) -> dict[str, int]:
     out: dict[str, int] = {}
     for group_id in cf.groups:
         pull_out = facts.instance.group(group_id).pull_out
-        meetings = _meetings_by_day(facts.meetings[group_id])
+        meetings = meetings_by_day(facts.meetings[group_id])
         trips = 0
         for kf, starts_by_day in by_kind:
             usable = 0
@@ -269,7 +275,7 @@ def _trips_by_group(facts: Facts, cf: ClientFacts) -> dict[str, int]:
                 key = (kf.kind.id, day, today)
                 if not pull_out and key not in cache:
                     cache[key] = any(
-                        all(_overlap((s, s + kf.minutes), m) == 0 for m in today) for s in starts
+                        all(overlap((s, s + kf.minutes), m) == 0 for m in today) for s in starts
                     )
                 if pull_out or cache[key]:
                     usable += 1
@@ -290,14 +296,14 @@ def _starts_by_day(kf: KindFacts) -> dict[int, list[int]]:
     return out
 
 
-def _meetings_by_day(meetings: list[Span]) -> dict[int, tuple[Span, ...]]:
+def meetings_by_day(meetings: list[Span]) -> dict[int, tuple[Span, ...]]:
     out: dict[int, list[Span]] = defaultdict(list)
     for m in meetings:
         out[m[0] // MINUTES_PER_DAY].append(m)
     return {day: tuple(spans) for day, spans in out.items()}
 
 
-def _add_groups(relaxation: _Relaxation, facts: Facts) -> None:
+def _add_groups(relaxation: Relaxation, facts: Facts) -> None:
     """R3 sizes, R4 facilitators (one per running group, at most ``max_groups`` each, one
     meeting at a time), R1 avoided facilitators, R8 rooms, R9 keep-apart; ``open_group``."""
     model, instance = relaxation.model, facts.instance
@@ -342,7 +348,7 @@ def _add_groups(relaxation: _Relaxation, facts: Facts) -> None:
                 model.add(xa + xb <= 1)
 
 
-def _add_facilitator_limits(relaxation: _Relaxation, facts: Facts) -> None:
+def _add_facilitator_limits(relaxation: Relaxation, facts: Facts) -> None:
     """Each therapist leads at most ``max_groups`` groups, and one meeting at a time."""
     led: dict[str, list[str]] = defaultdict(list)
     for t, group_id in relaxation.leads:
@@ -369,7 +375,7 @@ def _simultaneous(facts: Facts, group_ids: list[str]) -> list[list[str]]:
     return [list(c) for c in found]
 
 
-def _add_caseloads(relaxation: _Relaxation, facts: Facts) -> None:
+def _add_caseloads(relaxation: Relaxation, facts: Facts) -> None:
     """R5 caseloads, and ``caseload_spread`` over the therapists with a caseload."""
     model = relaxation.model
     loads: dict[str, list[cp_model.IntVar]] = defaultdict(list)
@@ -408,10 +414,10 @@ def _places(facts: Facts, deadline: Deadline) -> dict[str, list[Span]]:
     for group_id, leaders in facts.facilitators.items():
         for t in leaders:
             spans[t] += facts.meetings[group_id]
-    return {t: _union(busy) for t, busy in spans.items()}
+    return {t: union(busy) for t, busy in spans.items()}
 
 
-def _union(spans: Iterable[Span]) -> list[Span]:
+def union(spans: Iterable[Span]) -> list[Span]:
     out: list[Span] = []
     for lo, hi in sorted(spans):
         if out and lo <= out[-1][1]:
@@ -421,7 +427,7 @@ def _union(spans: Iterable[Span]) -> list[Span]:
     return out
 
 
-def _add_time(relaxation: _Relaxation, places: list[Span], therapist_id: str) -> None:
+def _add_time(relaxation: Relaxation, places: list[Span], therapist_id: str) -> None:
     """R7's consequence: the therapist's meetings and appointments, which never overlap,
     fit in the places where they could be."""
     items = relaxation.loads.get(therapist_id, [])

@@ -21,8 +21,8 @@ from solver.model.extract import roster_from_solution
 from solver.options import Deadline
 from solver.precompute import derive_facts
 from solver.roster import Roster, Unassigned
-from solver.search import lns, neighbourhoods, portfolio
-from solver.search.greedy import greedy_roster
+from solver.search import lns, neighbourhoods, portfolio, target
+from solver.search.greedy import Guide, greedy_roster
 from solver.search.neighbourhoods import Decisions, Shape, choose
 from solver.search.phases import Recorder
 
@@ -84,15 +84,25 @@ def test_repair_steps_keep_rosters_valid_and_improve_them() -> None:
     recorder = Recorder(0.0, None)
     lns.repair(built, incumbent, recorder, Deadline(_seconds_from_now(6)), 0, steps.append)
     assert steps
-    best = incumbent.best()
-    assert best is not None and best.objective < first.objective  # the greedy is beaten
+    best = _checked_best(instance, built, incumbent, steps)
+    assert best.objective < first.objective  # the greedy is beaten
+
+
+def _checked_best(
+    instance: Instance, built: RosterModel, incumbent: lns.Incumbent, steps: list[lns.Step]
+) -> lns._Best:
+    """The best roster after repair steps, each of which improved on its start; the checker
+    finds it valid, with the objective the search gave it."""
     for step in steps:
         assert step.after is None or step.after < step.before
+    best = incumbent.best()
+    assert best is not None
     if best.solver is not None:
         roster = _roster(built, best.solver)
         report = check(instance, roster)
         assert report.ok, report.lines()
         assert roster.objective == report.objective == best.objective
+    return best
 
 
 def test_a_step_holds_every_client_outside_its_neighbourhood() -> None:
@@ -176,3 +186,68 @@ def test_a_group_opens_for_fewer_clients_left_out_than_its_minimum() -> None:
         assert set(built.facts.facilitators[group_id]) <= providers
         tried += bool(movers)
     assert tried, "some group that does not run could take clients of running groups"
+
+
+def test_steps_towards_the_target_keep_rosters_valid() -> None:
+    instance = parse_instance(generate("s", "overload", 2))
+    built, warm = _built(instance)
+    found = target.relaxed_target(built.facts, seconds=5, workers=1, seed=0, deadline=Deadline())
+    assert found is not None
+    incumbent = lns.Incumbent()
+    portfolio._complete(built, warm, incumbent, Deadline())
+    first = incumbent.best()
+    assert first is not None
+    steps: list[lns.Step] = []
+    lns.repair(
+        built,
+        incumbent,
+        Recorder(0.0, None),
+        Deadline(_seconds_from_now(6)),
+        0,
+        steps.append,
+        target=found,
+    )
+    assert any(step.neighbourhood == "target" for step in steps)
+    assert _checked_best(instance, built, incumbent, steps).objective <= first.objective
+
+
+def test_a_target_neighbourhood_frees_who_the_target_moves() -> None:
+    instance = moderate_week(40)
+    built, best, decisions, shape = _started(instance)
+    found = target.relaxed_target(built.facts, seconds=5, workers=1, seed=0, deadline=Deadline())
+    assert found is not None
+    moved = {
+        c
+        for c in decisions.clients
+        if (found.group_of.get(c), found.therapist_of.get(c))
+        != (shape.group_of.get(c), shape.primary_of.get(c))
+    }
+    free = neighbourhoods.towards_target(decisions, shape, found, 10, random.Random(0))
+    if not moved:
+        assert free is None
+        return
+    assert free is not None and free.clients
+    # The first client freed is one the target moves; every therapist it gives them is free.
+    assert free.clients & moved
+    for client_id in free.clients & moved:
+        if client_id in found.therapist_of:
+            assert found.therapist_of[client_id] in free.providers
+
+
+def test_the_target_guides_the_greedy_and_the_roster_stays_valid() -> None:
+    instance = parse_instance(generate("s", "overload", 2))
+    facts = derive_facts(instance, canonical=True)
+    found = target.relaxed_target(facts, seconds=5, workers=1, seed=0, deadline=Deadline())
+    assert found is not None
+    guide = Guide(found.group_of, found.therapist_of, found.facilitator_of)
+    for order in ((), tuple(reversed([c.id for c in instance.clients]))):
+        roster = greedy_roster(instance, guide=dataclasses.replace(guide, order=order))
+        report = check(instance, roster)
+        assert report.ok, report.lines()
+        followed = sum(
+            1
+            for p in roster.clients
+            if (found.group_of.get(p.id), found.therapist_of.get(p.id)) == (p.group, p.therapist)
+        )
+        # Where the calendars allow it, the greedy goes where the target says.
+        assert followed >= len(roster.clients) // 2

@@ -29,6 +29,7 @@ from solver.checker import check
 from solver.options import Deadline
 from solver.precompute import Facts, derive_facts
 from solver.search import relaxed_bound as relaxed
+from solver.search import target
 from solver.search.greedy import greedy_roster
 from solver.search.large import static_bound
 from solver.search.phases import stopped_on_request
@@ -74,6 +75,15 @@ def _bound(facts: Facts, seconds: float = 10) -> int:
     return relaxed.relaxed_bound(facts, seconds=seconds, workers=1, seed=0, deadline=Deadline())
 
 
+def _tight_bound(facts: Facts) -> int:
+    """The bound of the relaxation with the target's constraints (no cuts)."""
+    relaxation = relaxed.build_relaxation(facts, Deadline())
+    target.tighten(relaxation, facts, Deadline())
+    found = relaxed._solve(relaxation, 10, 1, 0, Deadline())
+    assert found is not None
+    return found
+
+
 @pytest.mark.parametrize("name", WEEKS)
 def test_the_bound_lies_between_the_static_bound_and_the_optimum(name: str) -> None:
     instance = _week(name)
@@ -82,12 +92,15 @@ def test_the_bound_lies_between_the_static_bound_and_the_optimum(name: str) -> N
     assert roster.objective is not None
     bound = _bound(facts)
     assert static_bound(facts) <= bound <= roster.objective
+    assert _tight_bound(facts) <= roster.objective
 
 
-def _objective_with(facts: Facts, roster: Roster) -> int:
+def _objective_with(facts: Facts, roster: Roster, tight: bool) -> int:
     """The relaxation's best objective with the roster's placements, groups and
     facilitators fixed (appointments left free); fails when they are not a solution."""
-    relaxation = relaxed._build(facts, Deadline())
+    relaxation = relaxed.build_relaxation(facts, Deadline())
+    if tight:
+        target.tighten(relaxation, facts, Deadline())
     model = relaxation.model
     placements = {p.id: p for p in roster.clients}
     facilitator = {g.id: g.facilitator for g in roster.groups}
@@ -123,7 +136,8 @@ def test_every_roster_is_a_solution_of_the_relaxation_costing_no_more(name: str)
         if roster.objective is None:  # a greedy roster that cannot honour the pins
             continue
         assert check(instance, roster).ok
-        assert _objective_with(facts, roster) <= roster.objective
+        assert _objective_with(facts, roster, tight=False) <= roster.objective
+        assert _objective_with(facts, roster, tight=True) <= roster.objective
 
 
 def test_an_overload_week_gets_a_bound_the_static_one_misses() -> None:
@@ -227,3 +241,85 @@ def test_a_stop_during_the_search_ends_it(monkeypatch: pytest.MonkeyPatch) -> No
     )
     assert time.perf_counter() - start < 1.0
     assert bound >= static_bound(facts)
+
+
+def _window_week() -> Instance:
+    """One therapist, open mon-wed 09:00-12:00, one group (mon 09:00-10:00). C1 and C2
+    are free only on monday morning, so their sessions both need mon 10:00-11:00; C3 is
+    free on tuesday too. The therapist's week has room for all three sessions, the
+    monday hour for one of C1 and C2."""
+    monday_only = [iv("mon", "11:00", "12:00"), *hours("09:00", "12:00", ("tue", "wed"))]
+    return make(
+        [group("G")],
+        [therapist("T1", max_caseload=10)],
+        [
+            client("C1", busy=monday_only),
+            client("C2", busy=monday_only),
+            client("C3", busy=[iv("mon", "10:00", "12:00"), *hours("09:00", "12:00", ("wed",))]),
+        ],
+        weights=weights(unassigned=1000),
+    )
+
+
+def test_a_window_of_the_week_bounds_the_sessions_inside_it() -> None:
+    instance = _window_week()
+    facts = derive_facts(instance, canonical=True)
+    # The whole week's minutes (three hours of places, three sessions) would place all.
+    assert _bound(facts) == 0
+    assert _tight_bound(facts) == 1000 == _optimal_of(instance)
+
+
+def test_a_calendar_holds_what_fits_and_refuses_what_does_not() -> None:
+    facts = derive_facts(_window_week())
+    group_of = {"C1": "G", "C2": "G", "C3": "G"}
+    calendar = target._Calendar(facts, "T1", [], group_of)
+    assert calendar.fits(["C1", "C3"]) and calendar.fits(["C2", "C3"])
+    assert not calendar.fits(["C1", "C2"])
+    # Leading the group takes nothing from monday 10:00-11:00: still one of the two.
+    leading = target._Calendar(facts, "T1", ["G"], group_of)
+    assert leading.fits(["C1", "C3"]) and not leading.fits(["C1", "C2", "C3"])
+
+
+@pytest.mark.parametrize("name", ["program", "s-normal-1", "v2-s-overload-2"])
+def test_every_rosters_calendars_fit(name: str) -> None:
+    """The calendar check never refuses what a roster holds (so its cuts are valid)."""
+    instance = _week(name)
+    facts = derive_facts(instance)  # every start: a roster may use any
+    for roster in (_optimal(name), greedy_roster(instance)):
+        if roster.objective is None:
+            continue
+        group_of = {p.id: p.group for p in roster.clients}
+        led: dict[str, list[str]] = {}
+        for g in roster.groups:
+            led.setdefault(g.facilitator, []).append(g.id)
+        clients: dict[str, list[str]] = {}
+        for p in roster.clients:
+            clients.setdefault(p.therapist, []).append(p.id)
+        for therapist_id, client_ids in clients.items():
+            calendar = target._Calendar(facts, therapist_id, led.get(therapist_id, []), group_of)
+            assert calendar.fits(client_ids), (name, therapist_id)
+
+
+@pytest.mark.parametrize("name", ["tiny", "s-normal-1", "v2-s-overload-2"])
+def test_the_target_places_clients_where_they_may_go_under_a_valid_bound(name: str) -> None:
+    instance = _week(name)
+    facts = derive_facts(instance, canonical=True)
+    found = target.relaxed_target(facts, seconds=10, workers=1, seed=0, deadline=Deadline())
+    assert found is not None
+    roster = _optimal(name)
+    assert roster.objective is not None and found.bound <= roster.objective
+    assert found.objective >= found.bound
+    for client_id, group_id in found.group_of.items():
+        assert group_id in facts.clients[client_id].groups
+        assert found.therapist_of[client_id] in facts.clients[client_id].therapists
+    assert set(found.facilitator_of) == set(found.group_of.values())
+
+
+def test_the_target_fits_every_calendar_when_it_can() -> None:
+    """On the window week the target places C3 and one of C1 and C2, and says it fits."""
+    instance = _window_week()
+    facts = derive_facts(instance, canonical=True)
+    found = target.relaxed_target(facts, seconds=10, workers=1, seed=0, deadline=Deadline())
+    assert found is not None and found.fits
+    assert found.objective == 1000 and len(found.group_of) == 2
+    assert not {"C1", "C2"} <= set(found.group_of)
