@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from solver.model import RosterModel
-from solver.precompute import Facts
+from solver.precompute import Facts, spans_overlap
 from solver.search.target import Target
 
 __all__ = ["Decisions", "Neighbourhood", "Shape", "choose", "towards_target"]
@@ -224,11 +224,8 @@ def towards_target(
     seeds = [c for c in moved if c in target.group_of and c not in shape.group_of]
     seed = rng.choice(seeds or moved)
     target_members: dict[str, list[str]] = defaultdict(list)
-    target_caseload: dict[str, list[str]] = defaultdict(list)
     for c, g in target.group_of.items():
         target_members[g].append(c)
-    for c, t in target.therapist_of.items():
-        target_caseload[t].append(c)
     closing = [g for g in shape.members if g not in target_members]
     clients: set[str] = set()
     groups: set[str] = set()
@@ -276,9 +273,7 @@ def _share_something(facts: Facts, a: str, b: str) -> bool:
     )
     if not shared:
         return False
-    return any(
-        lo < hi2 and lo2 < hi for lo, hi in facts.meetings[a] for lo2, hi2 in facts.meetings[b]
-    )
+    return any(spans_overlap(ma, mb) for ma in facts.meetings[a] for mb in facts.meetings[b])
 
 
 OPEN_SHARE, UNPLACED_SHARE = 0.5, 0.85

@@ -390,7 +390,6 @@ def _complete(
     deadline: Deadline,
     *,
     recorder: Recorder | None = None,
-    hint: bool = True,
 ) -> bool:
     """Offer ``roster`` (the hand-built one) as a full vector of the model's values, and hint
     the model with it (a whole hint: CP-SAT's first roster at once, where an incomplete one
@@ -398,9 +397,7 @@ def _complete(
     therapists and providers are fixed on a copy of the model, its appointment times only
     hinted (the model may offer other starts than the hand-built roster's: the canonical
     ones); the copy is then solved. Skipped when the roster places someone where the model
-    cannot. Returns whether the roster was offered. ``hint``: whether a kept roster also
-    becomes the model's hint (never from a thread beside a search of the model);
-    ``recorder`` hears of a kept roster."""
+    cannot. Returns whether the roster was offered; ``recorder`` hears of a kept roster."""
     model = built.model.clone()
     proto = model.proto
     proto.solution_hint.vars.clear()
@@ -427,8 +424,7 @@ def _complete(
         values = list(solver.response_proto.solution)
         objective = round(solver.objective_value)
         if incumbent.offer(objective, values, solver):
-            if hint:
-                hint_whole(built.model, values)
+            hint_whole(built.model, values)
             if recorder is not None:
                 recorder.report(objective, incumbent.bound)
         return True

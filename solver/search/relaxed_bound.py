@@ -41,7 +41,15 @@ from solver.precompute import ClientFacts, Facts, KindFacts, Span
 from solver.search.large import static_bound
 from solver.search.phases import stopped_on_request
 
-__all__ = ["Relaxation", "build_relaxation", "meetings_by_day", "overlap", "relaxed_bound", "union"]
+__all__ = [
+    "Relaxation",
+    "build_relaxation",
+    "meetings_by_day",
+    "new_solver",
+    "overlap",
+    "relaxed_bound",
+    "union",
+]
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +109,24 @@ def relaxed_bound(
     return floor if found is None else max(floor, found)
 
 
-def _solve(
-    relaxation: Relaxation, seconds: float, workers: int, seed: int, deadline: Deadline
-) -> int | None:
-    """CP-SAT's bound on the relaxation after ``seconds``, rounded up; None when none."""
+def new_solver(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
+    """A CP-SAT solver for the relaxation: ``seconds``, ``workers``, ``seed``, and Ctrl-C
+    left to the caller."""
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = seconds
     params.num_workers = workers
     params.random_seed = seed
     params.catch_sigint_signal = False
+    return solver
+
+
+def _solve(
+    relaxation: Relaxation, seconds: float, workers: int, seed: int, deadline: Deadline
+) -> int | None:
+    """CP-SAT's bound on the relaxation after ``seconds``, rounded up; None when none."""
+    solver = new_solver(seconds, workers, seed)
+    params = solver.parameters
     # The bound comes from the LP: every constraint in it from the start (added lazily,
     # the caseloads were missing from the first LPs: 31,297 instead of 327,807 on
     # l-overload-1 at 30 s), solved to the end at the root (in the default chunks of

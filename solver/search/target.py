@@ -35,12 +35,13 @@ from ortools.util.python.sorted_interval_list import Domain
 
 from solver.instance import MINUTES_PER_DAY
 from solver.options import Deadline, Stopped
-from solver.precompute import ClientFacts, Facts, KindFacts, Span
+from solver.precompute import ClientFacts, Facts, KindFacts, Span, spans_overlap
 from solver.search.phases import hint_whole, stopped_on_request
 from solver.search.relaxed_bound import (
     Relaxation,
     build_relaxation,
     meetings_by_day,
+    new_solver,
     overlap,
     union,
 )
@@ -95,7 +96,7 @@ def relaxed_target(
     target: Target | None = None
     bound, rounds, cuts = 0, 0, 0
     while until.left() > 0.05:
-        solver = _solver(min(ROUND_SECONDS, until.left()), workers, seed)
+        solver = new_solver(min(ROUND_SECONDS, until.left()), workers, seed)
         with stopped_on_request(solver, until):
             code = solver.solve(relaxation.model)
         rounds += 1
@@ -246,16 +247,6 @@ def _inside(spans: tuple[Span, ...], window: tuple[Span, ...]) -> bool:
     return True
 
 
-def _solver(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.max_time_in_seconds = max(0.01, seconds)
-    params.num_workers = workers
-    params.random_seed = seed
-    params.catch_sigint_signal = False
-    return solver
-
-
 def _read(relaxation: Relaxation, solver: cp_model.CpSolver) -> Placements:
     return (
         {c: g for (c, g), x in relaxation.assign.items() if solver.boolean_value(x)},
@@ -311,12 +302,20 @@ class _Calendar:
         self.group_of = group_of
         self.leading_used: set[str] = set()  # led groups whose meetings took a start away
         self._by_group: set[str] = set()  # clients whose group's meetings took a start away
+        self._known: dict[str, list[tuple[int, int, list[int]]]] = {}
 
     def blocked_by_group(self, client_id: str) -> bool:
         return client_id in self._by_group
 
     def _starts(self, client_id: str) -> list[tuple[int, int, list[int]]]:
-        """(appointments, minutes, starts) per required primary kind of the client."""
+        """(appointments, minutes, starts) per required primary kind of the client, worked
+        out once per client (the deletion in :func:`_cuts` asks again and again)."""
+        known = self._known.get(client_id)
+        if known is None:
+            known = self._known[client_id] = self._work_out(client_id)
+        return known
+
+    def _work_out(self, client_id: str) -> list[tuple[int, int, list[int]]]:
         cf = self.facts.clients[client_id]
         group = self.facts.instance.group(self.group_of[client_id])
         own = [] if group.pull_out else self.facts.meetings[group.id]
@@ -368,4 +367,4 @@ class _Calendar:
 
 
 def _hits(span: Span, spans: list[Span]) -> bool:
-    return any(lo < span[1] and span[0] < hi for lo, hi in spans)
+    return any(spans_overlap(span, other) for other in spans)
