@@ -11,6 +11,7 @@ import dataclasses
 import random
 import time
 
+import pytest
 from helpers_solve import moderate_week
 
 from benchmarks.generate import generate
@@ -18,7 +19,7 @@ from solver.checker import check
 from solver.instance import Instance, parse_instance
 from solver.model import RosterModel, build_model
 from solver.model.extract import roster_from_solution
-from solver.options import Deadline
+from solver.options import Deadline, SolveOptions
 from solver.precompute import derive_facts
 from solver.roster import Roster, Unassigned
 from solver.search import lns, neighbourhoods, portfolio, target
@@ -251,3 +252,31 @@ def test_the_target_guides_the_greedy_and_the_roster_stays_valid() -> None:
         )
         # Where the calendars allow it, the greedy goes where the target says.
         assert followed >= len(roster.clients) // 2
+
+
+def test_a_target_no_better_than_the_roster_is_not_followed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A target cut short at a poor solution would pull the repair steps away from a better
+    roster: the search then goes on without one."""
+    instance = parse_instance(generate("s", "overload", 2))
+    built, warm = _built(instance)
+    incumbent = lns.Incumbent()
+    assert portfolio._complete(built, warm, incumbent, Deadline())
+    best = incumbent.best()
+    assert best is not None
+    found = target.relaxed_target(built.facts, seconds=5, workers=1, seed=0, deadline=Deadline())
+    assert found is not None and found.objective < best.objective
+    recorder = Recorder(time.perf_counter(), None)
+    options = SolveOptions(time_limit=10, workers=1, seed=0)
+
+    def poor(*args: object, **kwargs: object) -> target.Target:
+        return dataclasses.replace(found, objective=best.objective)
+
+    def good(*args: object, **kwargs: object) -> target.Target:
+        return found
+
+    monkeypatch.setattr(portfolio, "relaxed_target", poor)
+    assert portfolio._target(built, incumbent, recorder, options, Deadline()) is None
+    monkeypatch.setattr(portfolio, "relaxed_target", good)
+    assert portfolio._target(built, incumbent, recorder, options, Deadline()) is found

@@ -323,3 +323,13 @@ def test_the_target_fits_every_calendar_when_it_can() -> None:
     assert found is not None and found.fits
     assert found.objective == 1000 and len(found.group_of) == 2
     assert not {"C1", "C2"} <= set(found.group_of)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_target_ends_within_the_round_gap_of_its_bound(workers: int) -> None:
+    """A round ends at a solution within ROUND_GAP of its bound, not at a fixed time: the
+    target that fits is that close to the best the relaxation allows."""
+    facts = derive_facts(_week("s-normal-1"), canonical=True)
+    found = target.relaxed_target(facts, seconds=20, workers=workers, seed=0, deadline=Deadline())
+    assert found is not None and found.fits
+    assert found.objective - found.bound <= target.ROUND_GAP * found.objective
