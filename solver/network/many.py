@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from solver.errors import InputError
-from solver.network.solve import _as_completed, _submit, solve_part
+from solver.network.executors import as_completed, submit
+from solver.network.solve import solve_part
 
 __all__ = ["WeekOutcome", "solve_many"]
 
@@ -96,8 +97,8 @@ def solve_many(
             on_week(row, len(rows), total)
 
     if executor is not None:
-        futures = {_submit(executor, solve_part, t, time_limit, seed): s for s, t in texts.items()}
-        for future in _as_completed(executor, list(futures)):
+        futures = {submit(executor, solve_part, t, time_limit, seed): s for s, t in texts.items()}
+        for future in as_completed(executor, list(futures)):
             stem = futures[future]
             try:
                 result = future.result()
@@ -108,7 +109,10 @@ def solve_many(
                 continue
             finished(stem, result)
     else:
-        _local(texts, time_limit, seed, processes, finished)
+        for stem in _local(texts, time_limit, seed, processes, finished):
+            rows[stem] = WeekOutcome(
+                stem, clients[stem], "failed", None, None, 0, 0.0, "", "its worker process died"
+            )
     ordered = [rows[p.stem] for p in paths]
     _write_summary(out / "summary.csv", ordered)
     return ordered
@@ -120,28 +124,51 @@ def _local(
     seed: int,
     processes: int | None,
     finished: Callable[[str, tuple[str, float, str]], None],
-) -> None:
-    """The weeks on local processes; a pool broken by a dead worker is started again for
-    the weeks not yet back."""
+    task: Callable[[str, float, int], tuple[str, float, str]] = solve_part,
+) -> list[str]:
+    """The weeks on local processes. A pool broken by a dead worker is started again for the
+    weeks not yet back (:data:`LOCAL_RETRIES` times); the weeks still not back are then
+    solved one at a time, each in a process of its own, so that only a week that kills its
+    own process is lost. Returns the weeks lost."""
     left = dict(texts)
     for attempt in range(LOCAL_RETRIES + 1):
-        context = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
-            futures = {pool.submit(solve_part, t, time_limit, seed): s for s, t in left.items()}
-            broken = False
-            for future in concurrent.futures.as_completed(futures):
-                stem = futures[future]
-                try:
-                    result = future.result()
-                except concurrent.futures.process.BrokenProcessPool:
-                    broken = True
-                    continue
-                finished(stem, result)
-                left.pop(stem)
-        if not broken or not left:
-            return
+        if not _pool_round(left, task, (time_limit, seed), processes, finished):
+            return []
+        if not left:
+            return []
         log.warning("a worker process died; %d week(s) solved again (%d)", len(left), attempt)
-    raise RuntimeError(f"{len(left)} week(s) lost their worker {LOCAL_RETRIES + 1} times")
+    lost = []
+    for stem, text in list(left.items()):
+        if _pool_round({stem: text}, task, (time_limit, seed), 1, finished):
+            lost.append(stem)
+    if lost:
+        log.error("%d week(s) lost their worker process each time: %s", len(lost), lost)
+    return lost
+
+
+def _pool_round(
+    left: dict[str, str],
+    task: Callable[[str, float, int], tuple[str, float, str]],
+    args: tuple[float, int],
+    processes: int | None,
+    finished: Callable[[str, tuple[str, float, str]], None],
+) -> bool:
+    """Solve ``left`` on a fresh spawned pool, removing each week that comes back; whether
+    the pool broke (a worker process died)."""
+    broken = False
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
+        futures = {pool.submit(task, text, *args): stem for stem, text in left.items()}
+        for future in concurrent.futures.as_completed(futures):
+            stem = futures[future]
+            try:
+                result = future.result()
+            except concurrent.futures.process.BrokenProcessPool:
+                broken = True
+                continue
+            finished(stem, result)
+            left.pop(stem)
+    return broken
 
 
 def _write_summary(path: Path, rows: list[WeekOutcome]) -> None:

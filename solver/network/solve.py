@@ -33,11 +33,12 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from solver.instance import Instance
+from solver.network import executors
 from solver.network.decompose import (
     MAX_PART_CLIENTS,
     Part,
@@ -123,7 +124,7 @@ def solve_network(
             max_workers=slots, mp_context=multiprocessing.get_context("spawn")
         )
         executor = own_pool
-    slots = slots or _slots(executor)
+    slots = slots or executors.slots(executor)
     split = _relaxations(instance, parts, data)
     left = max(0.0, options.time_limit - (time.perf_counter() - start))
     # The parts run in ceil(parts / slots) rounds, the relaxations in their own rounds with
@@ -152,17 +153,6 @@ def solve_network(
     )
 
 
-def _slots(executor: Any) -> int:
-    if _is_dask(executor):
-        threads: dict[str, int] = executor.nthreads()
-        return max(1, sum(threads.values()))
-    return max(1, getattr(executor, "_max_workers", os.cpu_count() or 1))
-
-
-def _is_dask(executor: Any) -> bool:
-    return type(executor).__module__.startswith("distributed")
-
-
 def _relaxations(instance: Instance, parts: list[Part], data: dict[str, Any]) -> dict[str, str]:
     """The relaxation of each site of a split component (for the component's bound)."""
     return {p.name: relaxed_instance(instance, p, data).to_json() for p in parts if not p.exact}
@@ -181,13 +171,13 @@ def _run(
     again once, with :data:`RETRY_FACTOR` times its time, after the others."""
     submitted: dict[Any, tuple[str, Any]] = {}
     for task_part, args in tasks:
-        submitted[_submit(executor, solve_part, *args)] = ("part", (task_part, args))
+        submitted[executors.submit(executor, solve_part, *args)] = ("part", (task_part, args))
     for site, text in split.items():
-        submitted[_submit(executor, bound_part, text, seconds, seed)] = ("bound", site)
+        submitted[executors.submit(executor, bound_part, text, seconds, seed)] = ("bound", site)
     outcomes: dict[str, tuple[Roster, PartResult]] = {}
     bounds: dict[str, int] = {}
     again: dict[Any, tuple[str, Any]] = {}
-    for future in _as_completed(executor, list(submitted)):
+    for future in executors.as_completed(executor, list(submitted)):
         what, key = submitted[future]
         if what == "bound":
             bounds[key] = int(future.result())
@@ -196,9 +186,9 @@ def _run(
         roster, result = _outcome(part, future.result())
         if roster.status == "unknown":
             longer = (args[0], args[1] * RETRY_FACTOR, args[2])
-            again[_submit(executor, solve_part, *longer)] = ("part", (part, longer))
+            again[executors.submit(executor, solve_part, *longer)] = ("part", (part, longer))
         _record(outcomes, part, roster, result, on_part)
-    for future in _as_completed(executor, list(again)):
+    for future in executors.as_completed(executor, list(again)):
         part, _ = again[future][1]
         roster, result = _outcome(part, future.result())
         _record(outcomes, part, roster, result, on_part)
@@ -234,21 +224,6 @@ def _record(
     log.info("part %s: %s %s in %.1f s", part.name, roster.status, roster.objective, result.seconds)
     if on_part is not None:
         on_part(result)
-
-
-def _submit(executor: Any, fn: Callable[..., Any], *args: Any) -> Any:
-    if _is_dask(executor):
-        return executor.submit(fn, *args, pure=False, retries=3)
-    return executor.submit(fn, *args)
-
-
-def _as_completed(executor: Any, futures: list[Any]) -> Iterator[Any]:
-    if _is_dask(executor):
-        from distributed import as_completed
-
-        yield from as_completed(futures)  # type: ignore[no-untyped-call]
-        return
-    yield from concurrent.futures.as_completed(futures)
 
 
 def solve_part(instance_json: str, seconds: float, seed: int) -> tuple[str, float, str]:
