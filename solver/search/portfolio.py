@@ -236,9 +236,10 @@ def _target(
     deadline: Deadline,
 ) -> Target | None:
     """The target of :mod:`solver.search.target` on every worker (None when it has none in
-    time), its bound raised into the incumbent's (a valid lower bound for every roster); at
-    each of its rounds the best of :data:`GUIDED_ORDERS` greedy rosters built towards it is
-    offered as a roster (and hinted when kept)."""
+    time, or when its solution costs no less than the best roster), its bound raised into the
+    incumbent's (a valid lower bound for every roster); at each of its rounds the best of
+    :data:`GUIDED_ORDERS` greedy rosters built towards it is offered as a roster (and hinted
+    when kept)."""
     rng = random.Random(options.seed)
     instance = built.facts.instance
     ids = [c.id for c in instance.clients]
