@@ -96,6 +96,9 @@ def solve_many(
         if on_week is not None:
             on_week(row, len(rows), total)
 
+    def failed(stem: str, problem: str) -> None:
+        rows[stem] = WeekOutcome(stem, clients[stem], "failed", None, None, 0, 0.0, "", problem)
+
     if executor is not None:
         futures = {submit(executor, solve_part, t, time_limit, seed): s for s, t in texts.items()}
         for future in as_completed(executor, list(futures)):
@@ -103,16 +106,12 @@ def solve_many(
             try:
                 result = future.result()
             except Exception as exc:  # lost too many times: a row that says so, not a crash
-                rows[stem] = WeekOutcome(
-                    stem, clients[stem], "failed", None, None, 0, 0.0, "", f"{type(exc).__name__}"
-                )
+                failed(stem, type(exc).__name__)
                 continue
             finished(stem, result)
     else:
         for stem in _local(texts, time_limit, seed, processes, finished):
-            rows[stem] = WeekOutcome(
-                stem, clients[stem], "failed", None, None, 0, 0.0, "", "its worker process died"
-            )
+            failed(stem, "its worker process died")
     ordered = [rows[p.stem] for p in paths]
     _write_summary(out / "summary.csv", ordered)
     return ordered
@@ -132,9 +131,7 @@ def _local(
     own process is lost. Returns the weeks lost."""
     left = dict(texts)
     for attempt in range(LOCAL_RETRIES + 1):
-        if not _pool_round(left, task, (time_limit, seed), processes, finished):
-            return []
-        if not left:
+        if not _pool_round(left, task, (time_limit, seed), processes, finished) or not left:
             return []
         log.warning("a worker process died; %d week(s) solved again (%d)", len(left), attempt)
     lost = []
