@@ -44,6 +44,7 @@ from solver.search.phases import stopped_on_request
 __all__ = [
     "Relaxation",
     "build_relaxation",
+    "lp_first",
     "meetings_by_day",
     "new_solver",
     "overlap",
@@ -121,24 +122,27 @@ def new_solver(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
     return solver
 
 
-def _solve(
-    relaxation: Relaxation, seconds: float, workers: int, seed: int, deadline: Deadline
-) -> int | None:
-    """CP-SAT's bound on the relaxation after ``seconds``, rounded up; None when none."""
-    solver = new_solver(seconds, workers, seed)
-    params = solver.parameters
-    # The bound comes from the LP: every constraint in it from the start (added lazily,
-    # the caseloads were missing from the first LPs: 31,297 instead of 327,807 on
-    # l-overload-1 at 30 s), solved to the end at the root (in the default chunks of
-    # 2,000 iterations the LP of l-evening-1 was never solved: 369 at 40 s, 290,626 so),
-    # after a short presolve without symmetries (16 s before the first LP on l-normal-1
-    # with the defaults, 4 s so).
+def lp_first(params: cp_model.SatParameters) -> None:
+    """CP-SAT's settings for the relaxation, whose bound and best solutions come from its
+    LP: every constraint in the LP from the start (added lazily, the caseloads were missing
+    from the first LPs: 31,297 instead of 327,807 on l-overload-1 at 30 s), the root LP
+    solved to the end (in the default chunks of 2,000 iterations the LP of l-evening-1 was
+    never solved: 369 at 40 s, 290,626 so), after a short presolve without symmetries (16 s
+    before the first LP on l-normal-1 with the defaults, 4 s so)."""
     params.linearization_level = 2
     params.add_lp_constraints_lazily = False
     params.root_lp_iterations = ROOT_LP_ITERATIONS
     params.cp_model_probing_level = 0
     params.symmetry_level = 0
     params.max_presolve_iterations = 1
+
+
+def _solve(
+    relaxation: Relaxation, seconds: float, workers: int, seed: int, deadline: Deadline
+) -> int | None:
+    """CP-SAT's bound on the relaxation after ``seconds``, rounded up; None when none."""
+    solver = new_solver(seconds, workers, seed)
+    lp_first(solver.parameters)
     with stopped_on_request(solver, deadline):
         code = solver.solve(relaxation.model)
     if code == cp_model.INFEASIBLE:

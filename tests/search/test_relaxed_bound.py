@@ -333,3 +333,29 @@ def test_the_target_ends_within_the_round_gap_of_its_bound(workers: int) -> None
     found = target.relaxed_target(facts, seconds=20, workers=workers, seed=0, deadline=Deadline())
     assert found is not None and found.fits
     assert found.objective - found.bound <= target.ROUND_GAP * found.objective
+
+
+def test_the_target_rounds_solve_with_the_bounds_lp_first_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The target's solutions come from the relaxation's root LP, as its bound does: every
+    round solves with :func:`~solver.search.relaxed_bound.lp_first`'s settings, and the
+    round's gap on top."""
+    made: list[cp_model.CpSolver] = []
+    real = target.new_solver
+
+    def spy(*args: Any) -> cp_model.CpSolver:
+        made.append(real(*args))
+        return made[-1]
+
+    monkeypatch.setattr(target, "new_solver", spy)
+    facts = derive_facts(_week("s-normal-1"), canonical=True)
+    found = target.relaxed_target(facts, seconds=20, workers=1, seed=0, deadline=Deadline())
+    assert found is not None and made
+    expected = cp_model.CpSolver().parameters
+    relaxed.lp_first(expected)
+    for solver in made:
+        params = solver.parameters
+        assert params.relative_gap_limit == target.ROUND_GAP
+        for name in ("add_lp_constraints_lazily", "root_lp_iterations", "linearization_level"):
+            assert getattr(params, name) == getattr(expected, name), name
