@@ -111,14 +111,15 @@ def relaxed_bound(
 
 
 def new_solver(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
-    """A CP-SAT solver for the relaxation: ``seconds``, ``workers``, ``seed``, and Ctrl-C
-    left to the caller."""
+    """A CP-SAT solver for the relaxation: ``seconds``, ``workers``, ``seed``, the
+    :func:`lp_first` settings, and Ctrl-C left to the caller."""
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = seconds
     params.num_workers = workers
     params.random_seed = seed
     params.catch_sigint_signal = False
+    lp_first(params)
     return solver
 
 
@@ -142,7 +143,6 @@ def _solve(
 ) -> int | None:
     """CP-SAT's bound on the relaxation after ``seconds``, rounded up; None when none."""
     solver = new_solver(seconds, workers, seed)
-    lp_first(solver.parameters)
     with stopped_on_request(solver, deadline):
         code = solver.solve(relaxation.model)
     if code == cp_model.INFEASIBLE:

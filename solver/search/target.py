@@ -41,7 +41,6 @@ from solver.search.phases import hint_whole, stopped_on_request
 from solver.search.relaxed_bound import (
     Relaxation,
     build_relaxation,
-    lp_first,
     meetings_by_day,
     new_solver,
     overlap,
@@ -61,9 +60,9 @@ bound. With a fixed 3 s a round, one worker had a solution costing 186,220 on a 
 site of the network tier (bound 3,037) where 7 s gave 4,742, and the greedy guided by it
 left most clients out; stopping at the gap lets easy rounds end sooner and hard ones take
 the time they need. The rounds use the bound's LP-first settings
-(:func:`~solver.search.relaxed_bound.lp_first`): its solutions come from the root LP, and
-with CP-SAT's defaults the first round of v2-m-normal-1 took 13.9 s on two workers (more than
-15 s on one) against 2.8-6.8 s, week A's 3.8-7.4 s against 0.9-2.6 s
+(:func:`~solver.search.relaxed_bound.new_solver`): the relaxation's solutions come from its
+root LP, and with CP-SAT's defaults the first round of v2-m-normal-1 took 13.9 s on two
+workers (more than 15 s on one) against 2.8-6.8 s, week A's 3.8-7.4 s against 0.9-2.6 s
 (benchmarks/README.md)."""
 
 CHECK_SECONDS = 0.5
@@ -110,7 +109,6 @@ def relaxed_target(
     bound, rounds, cuts = 0, 0, 0
     while until.left() > 0.05:
         solver = new_solver(min(ROUND_SECONDS, until.left()), workers, seed)
-        lp_first(solver.parameters)  # the bound's settings: see ROUND_GAP
         solver.parameters.relative_gap_limit = ROUND_GAP
         with stopped_on_request(solver, until):
             code = solver.solve(relaxation.model)
