@@ -39,16 +39,23 @@ from solver.instance import MINUTES_PER_DAY
 from solver.options import Deadline, Stopped
 from solver.precompute import ClientFacts, Facts, KindFacts, Span
 from solver.search.large import static_bound
-from solver.search.phases import stopped_on_request
+from solver.search.phases import hint_whole, stopped_on_request
+from solver.search.visits import (
+    Held,
+    add_group_clauses,
+    capacity_cuts,
+    meetings_by_day,
+    overlap,
+)
 
 __all__ = [
+    "BOUND_GAP",
     "Relaxation",
     "build_relaxation",
     "lp_first",
-    "meetings_by_day",
     "new_solver",
-    "overlap",
     "relaxed_bound",
+    "solve_for_bound",
     "union",
 ]
 
@@ -78,6 +85,13 @@ class Relaxation:
     )
     # (weight, count) pairs: the objective is the sum of weight * count.
     terms: list[tuple[int, LinearExpr]] = field(default_factory=list)
+    # (client, wanted kind, provider) -> "the i-th appointment is held" literals.
+    held: Held = field(default_factory=dict)
+
+
+BOUND_GAP = 0.02
+"""A round of :func:`solve_for_bound` ends within this share of its bound, so that the
+capacity cuts its solution gives come in time for the next."""
 
 
 def relaxed_bound(
@@ -104,8 +118,7 @@ def relaxed_bound(
     except Stopped:
         log.info("relaxed bound: no time left after building; static bound %d", floor)
         return floor
-    left = until.left()
-    found = _solve(relaxation, left, workers, seed, until) if left > 0 else None
+    found = solve_for_bound(relaxation, facts, workers, seed, until) if until.left() > 0 else None
     log.info("relaxed bound %s (static bound %d)", found, floor)
     return floor if found is None else max(floor, found)
 
@@ -138,23 +151,39 @@ def lp_first(params: cp_model.SatParameters) -> None:
     params.max_presolve_iterations = 1
 
 
-def _solve(
-    relaxation: Relaxation, seconds: float, workers: int, seed: int, deadline: Deadline
+def solve_for_bound(
+    relaxation: Relaxation, facts: Facts, workers: int, seed: int, deadline: Deadline
 ) -> int | None:
-    """CP-SAT's bound on the relaxation after ``seconds``, rounded up; None when none."""
-    solver = new_solver(seconds, workers, seed)
-    with stopped_on_request(solver, deadline):
-        code = solver.solve(relaxation.model)
-    if code == cp_model.INFEASIBLE:
-        # Only with pins: then the week has no roster at all.
-        return None
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
-        log.warning("relaxed bound: CP-SAT answered %s", solver.status_name(code))
-        return None
-    bound = solver.best_objective_bound
-    if not math.isfinite(bound):
-        return None
-    return max(0, math.ceil(bound - 1e-6))
+    """CP-SAT's bound on the relaxation by ``deadline``, rounded up; None when none.
+
+    The relaxation is solved in rounds: each ends within :data:`BOUND_GAP` of its bound,
+    then the capacity cuts its solution gives (:func:`~solver.search.visits.capacity_cuts`)
+    are added and it is solved again from that solution; after a round without cuts, one
+    last solve closes the gap in the time left. The cuts hold in every roster, so every
+    round's bound is valid; the best is returned.
+    """
+    best: int | None = None
+    gap = BOUND_GAP
+    while deadline.left() > 0.05:
+        solver = new_solver(deadline.left(), workers, seed)
+        solver.parameters.relative_gap_limit = gap
+        with stopped_on_request(solver, deadline):
+            code = solver.solve(relaxation.model)
+        if code == cp_model.INFEASIBLE:
+            return None  # only with pins: then the week has no roster at all
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
+            log.warning("relaxed bound: CP-SAT answered %s", solver.status_name(code))
+            break
+        if math.isfinite(solver.best_objective_bound):
+            found = max(0, math.ceil(solver.best_objective_bound - 1e-6))
+            best = found if best is None else max(best, found)
+        if code != cp_model.OPTIMAL or gap == 0:
+            break  # the time ran out, or the relaxation is solved
+        held = relaxation.held
+        if not capacity_cuts(relaxation.model, facts, held, solver.boolean_value, deadline):
+            gap = 0.0
+        hint_whole(relaxation.model, list(solver.response_proto.solution))
+    return best
 
 
 def build_relaxation(facts: Facts, deadline: Deadline) -> Relaxation:
@@ -175,6 +204,7 @@ def build_relaxation(facts: Facts, deadline: Deadline) -> Relaxation:
         deadline.check()
         _add_time(relaxation, places.get(therapist.id, []), therapist.id)
     model = relaxation.model
+    add_group_clauses(model, facts, relaxation.held, relaxation.assign, deadline)
     weights, counts = zip(*relaxation.terms, strict=True) if relaxation.terms else ((), ())
     model.minimize(_Sum.weighted_sum(list(counts), list(weights)))
     return relaxation
@@ -250,6 +280,7 @@ def _add_kind(
     held_by: list[cp_model.IntVar] = []
     for t, lit in chosen.items():
         most = min(kf.count, len({s // MINUTES_PER_DAY for s in kf.starts[t]}))
+        mine = relaxation.held[client_id, kf.kind.id, t] = []
         for i in range(most):
             # The i-th appointment held with t; one literal per appointment keeps the
             # minutes linear.
@@ -258,17 +289,13 @@ def _add_kind(
             if held_by and i:
                 model.add_implication(held, held_by[-1])
             held_by.append(held)
+            mine.append(held)
             relaxation.loads[t].append((kf.minutes, held))
     weight = facts.instance.program.weights.appointment_missed
     if weight:
         relaxation.terms.append((weight, kf.count * placed - _Sum.sum(held_by)))
     if held_by:
         model.add(_Sum.sum(held_by) <= kf.count)
-
-
-def overlap(a: Span, b: Span) -> int:
-    """Minutes two half-open spans share."""
-    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
 def _trips_by_group(facts: Facts, cf: ClientFacts) -> dict[str, int]:
@@ -314,13 +341,6 @@ def _starts_by_day(kf: KindFacts) -> dict[int, list[int]]:
     for start in sorted({s for starts in kf.starts.values() for s in starts}):
         out[start // MINUTES_PER_DAY].append(start)
     return out
-
-
-def meetings_by_day(meetings: list[Span]) -> dict[int, tuple[Span, ...]]:
-    out: dict[int, list[Span]] = defaultdict(list)
-    for m in meetings:
-        out[m[0] // MINUTES_PER_DAY].append(m)
-    return {day: tuple(spans) for day, spans in out.items()}
 
 
 def _add_groups(relaxation: Relaxation, facts: Facts) -> None:

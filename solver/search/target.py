@@ -36,15 +36,15 @@ from ortools.util.python.sorted_interval_list import Domain
 
 from solver.instance import MINUTES_PER_DAY
 from solver.options import Deadline, Stopped
-from solver.precompute import ClientFacts, Facts, KindFacts, Span, spans_overlap
+from solver.precompute import ClientFacts, Facts, Span, spans_overlap
 from solver.search.phases import hint_whole, stopped_on_request
-from solver.search.relaxed_bound import (
-    Relaxation,
-    build_relaxation,
+from solver.search.relaxed_bound import Relaxation, build_relaxation, new_solver, union
+from solver.search.visits import (
+    capacity_cuts,
     meetings_by_day,
-    new_solver,
     overlap,
-    union,
+    starts_by_day,
+    usable_days,
 )
 
 __all__ = ["Placements", "Target", "relaxed_target", "tighten"]
@@ -121,21 +121,24 @@ def relaxed_target(
             bound = max(bound, math.ceil(solver.best_objective_bound - 1e-6))
         found = _read(relaxation, solver)
         new_cuts = _cuts(facts, relaxation, found, until)
-        cuts += len(new_cuts)
+        held = relaxation.held
+        capacity = capacity_cuts(relaxation.model, facts, held, solver.boolean_value, until)
+        cuts += len(new_cuts) + capacity
         target = Target(
             *found, round(solver.objective_value), max(0, bound), not new_cuts, rounds, cuts
         )
         log.info(
-            "target round %d: objective %d, bound %d, %d cuts, %.1fs",
+            "target round %d: objective %d, bound %d, %d cuts, %d capacity cuts, %.1fs",
             rounds,
             target.objective,
             bound,
             len(new_cuts),
+            capacity,
             solver.wall_time,
         )
         if on_round is not None:
             on_round(target)
-        if not new_cuts and code == cp_model.OPTIMAL:
+        if not new_cuts and not capacity and code == cp_model.OPTIMAL:
             break  # within ROUND_GAP of the bound (CP-SAT says OPTIMAL then) and it fits
         for literals in new_cuts:
             relaxation.model.add_bool_or([lit.Not() for lit in literals])
@@ -179,37 +182,14 @@ def _apart_pairs(facts: Facts, cf: ClientFacts, groups: list[str]) -> list[tuple
     for group_id in blocking:
         by_meetings[tuple(facts.meetings[group_id])].append(group_id)
     for therapist_id in cf.therapists:
-        by_day = [(kf, _by_day(kf.starts.get(therapist_id, []))) for kf in kinds]
+        by_day = [(kf, starts_by_day(kf.starts.get(therapist_id, []))) for kf in kinds]
         for meetings, group_ids in by_meetings.items():
             today = meetings_by_day(list(meetings))
-            for kf, starts_by_day in by_day:
-                if _usable_days(kf, starts_by_day, today) < kf.count:
+            for kf, days in by_day:
+                if usable_days(kf, days, today) < kf.count:
                     out += [(g, therapist_id) for g in group_ids]
                     break
     return out
-
-
-def _by_day(starts: list[int]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = defaultdict(list)
-    for start in starts:
-        out[start // MINUTES_PER_DAY].append(start)
-    return out
-
-
-def _usable_days(
-    kf: KindFacts, starts_by_day: dict[int, list[int]], meetings: dict[int, tuple[Span, ...]]
-) -> int:
-    """Days with a start of the kind clear of ``meetings``, counted up to ``kf.count``."""
-    usable = 0
-    for day, starts in starts_by_day.items():
-        today = meetings.get(day)
-        if today is None or any(
-            all(overlap((s, s + kf.minutes), m) == 0 for m in today) for s in starts
-        ):
-            usable += 1
-            if usable >= kf.count:
-                break
-    return usable
 
 
 def _add_windows(relaxation: Relaxation, facts: Facts, therapist_id: str) -> None:

@@ -79,7 +79,7 @@ def _tight_bound(facts: Facts) -> int:
     """The bound of the relaxation with the target's constraints (no cuts)."""
     relaxation = relaxed.build_relaxation(facts, Deadline())
     target.tighten(relaxation, facts, Deadline())
-    found = relaxed._solve(relaxation, 10, 1, 0, Deadline())
+    found = relaxed.solve_for_bound(relaxation, facts, 1, 0, Deadline(time.perf_counter() + 10))
     assert found is not None
     return found
 

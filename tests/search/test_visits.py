@@ -1,0 +1,186 @@
+"""Wanted appointments in the placement relaxation (:mod:`solver.search.visits`): the group
+clauses and the capacity cuts raise its bound to what no roster can avoid, and never above
+a roster.
+
+Each hand-made week has its optimum proved by the solver and checked by the checker; the
+relaxation's bound must reach it (it did not before: the relaxation held every wanted visit
+for which a start existed) and the target's rounds must too. The capacity check itself is
+tested against every roster at hand: what a roster holds with a provider always fits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from benchmarks.generate_v2 import generate_v2
+from solver import Instance, Roster, SolveOptions, parse_instance
+from solver.checker import check
+from solver.instance import WEIGHT_KEYS
+from solver.options import Deadline
+from solver.precompute import derive_facts
+from solver.search import relaxed_bound as relaxed
+from solver.search.target import relaxed_target
+from solver.search.visits import CHECK_SECONDS, HeldKey, most_held
+from solver.solving import solve
+
+Doc = dict[str, Any]
+
+PSY = {"id": "psy", "minutes": 30, "provider": "specialist", "provider_specialties": ["rx"]}
+FAM = {"id": "fam", "with_family": True}
+
+
+def _iv(day: str, start: str, end: str) -> Doc:
+    return {"day": day, "start": start, "end": end}
+
+
+def _week(groups: list[Doc], therapists: list[Doc], clients: list[Doc], **keys: Any) -> Instance:
+    """Open mon-tue 09:00-12:00 on a 30-minute grid, groups of 1-3, no weekly minimum, only
+    ``unassigned``, ``appointment_missed`` and the weights given."""
+    weights = dict.fromkeys(WEIGHT_KEYS, 0) | {"unassigned": 1000, "appointment_missed": 100}
+    weights |= keys.pop("weights", {})
+    program: Doc = {
+        "group_min_size": 1,
+        "group_max_size": 3,
+        "slot_minutes": 30,
+        "open_hours": [_iv(d, "09:00", "12:00") for d in ("mon", "tue")],
+        "levels": [{"id": "iop", "min_weekly_hours": {"adult": 0, "adolescent": 0}}],
+        "weights": weights,
+        **keys,
+    }
+    return parse_instance(
+        {
+            "format_version": 2,
+            "program": program,
+            "groups": groups,
+            "therapists": therapists,
+            "clients": clients,
+        }
+    )
+
+
+def _group(gid: str, *meetings: Doc, **keys: Any) -> Doc:
+    doc = {"id": gid, "shift": "morning", "population": "adult", "tracks": ["a"]}
+    return doc | {"meetings": list(meetings)} | keys
+
+
+def _person(cid: str, **keys: Any) -> Doc:
+    return {"id": cid, "population": "adult", "track": "a"} | keys
+
+
+def _counsellor(tid: str) -> Doc:
+    return {"id": tid, "availability": [_iv(d, "09:00", "12:00") for d in ("mon", "tue")]}
+
+
+def _prescriber_week() -> Instance:
+    """T9 prescribes mon 10:00-12:00. C1 and C2 are free for a visit only at 10:00, C3 at
+    11:00 or 11:30: the minutes (90 of 120) fit, the calendar holds two visits of three."""
+    busy_late = [_iv("mon", "10:30", "12:00")]
+    return _week(
+        [_group("G1", _iv("tue", "09:00", "10:00"))],
+        [
+            _counsellor("T1"),
+            {
+                "id": "T9",
+                "availability": [_iv("mon", "10:00", "12:00")],
+                "specialties": ["rx"],
+                "max_caseload": 0,
+                "max_groups": 0,
+            },
+        ],
+        [
+            _person("C1", appointments={"psy": 1}, busy=busy_late),
+            _person("C2", appointments={"psy": 1}, busy=busy_late),
+            _person("C3", appointments={"psy": 1}, busy=[_iv("mon", "10:00", "11:00")]),
+        ],
+        appointment_kinds=[PSY],
+    )
+
+
+def _family_week() -> Instance:
+    """C1's family is free only mon 09:00-10:00, when the morning group G1 meets; the
+    afternoon group G2 (tue) leaves that hour free but costs a shift mismatch (10)."""
+    return _week(
+        [
+            _group("G1", _iv("mon", "09:00", "10:00")),
+            _group("G2", _iv("tue", "09:00", "10:00"), shift="afternoon"),
+        ],
+        [_counsellor("T1")],
+        [
+            _person(
+                "C1",
+                appointments={"fam": 1},
+                shift_preference="morning",
+                family_availability=[_iv("mon", "09:00", "10:00")],
+            )
+        ],
+        appointment_kinds=[FAM],
+        weights={"shift_mismatch": 10},
+    )
+
+
+def _optimum(instance: Instance) -> int:
+    roster = solve(instance, SolveOptions(time_limit=10, workers=1, seed=0))
+    assert roster.status == "optimal" and roster.objective is not None
+    report = check(instance, roster)
+    assert report.ok and report.objective == roster.objective, report.lines()
+    return roster.objective
+
+
+@pytest.mark.parametrize(
+    ("week", "optimum"),
+    [(_prescriber_week, 100), (_family_week, 10)],
+    ids=["prescriber", "family"],
+)
+def test_the_bound_and_the_target_reach_what_no_roster_avoids(week: Any, optimum: int) -> None:
+    instance = week()
+    assert _optimum(instance) == optimum
+    facts = derive_facts(instance, canonical=True)
+    bound = relaxed.relaxed_bound(facts, seconds=10, workers=1, seed=0, deadline=Deadline())
+    assert bound == optimum
+    target = relaxed_target(facts, seconds=10, workers=1, seed=0, deadline=Deadline())
+    assert target is not None and target.bound == optimum == target.objective
+
+
+def test_without_the_cuts_the_prescribers_minutes_hide_the_missed_visit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(relaxed, "capacity_cuts", lambda *args: 0)
+    facts = derive_facts(_prescriber_week(), canonical=True)
+    assert relaxed.relaxed_bound(facts, seconds=10, workers=1, seed=0, deadline=Deadline()) == 0
+
+
+def test_most_held_counts_what_fits() -> None:
+    facts = derive_facts(_prescriber_week())
+    keys: list[HeldKey] = [(c, "psy", "T9") for c in ("C1", "C2", "C3")]
+    assert most_held(facts, "T9", keys, CHECK_SECONDS) == 2
+    assert most_held(facts, "T9", keys[1:], CHECK_SECONDS) == 2
+
+
+def _held(roster: Roster) -> dict[str, list[HeldKey]]:
+    """Provider -> one (client, kind, provider) per appointment the roster holds of a
+    wanted kind."""
+    out: dict[str, list[HeldKey]] = defaultdict(list)
+    for placed in roster.clients:
+        for appointment in placed.appointments:
+            out[appointment.provider].append((placed.id, appointment.kind, appointment.provider))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_what_a_roster_holds_with_a_provider_always_fits(seed: int) -> None:
+    instance = parse_instance(generate_v2("s", "normal", seed))
+    roster = solve(instance, SolveOptions(time_limit=10, workers=2, seed=0))
+    assert check(instance, roster).ok
+    facts = derive_facts(instance)  # every start: a roster may use any
+    wanted = {k.id for k in instance.program.appointment_kinds if not k.required}
+    checked = 0
+    for provider, held in _held(roster).items():
+        held = [key for key in held if key[1] in wanted]
+        if held:
+            keys = sorted(set(held))
+            assert most_held(facts, provider, keys, CHECK_SECONDS) >= len(held)
+            checked += 1
+    assert checked
