@@ -123,7 +123,7 @@ class _Greedy(WeekFacts):
         self.placed: dict[str, Placed] = {}
         self.reasons: dict[str, list[str]] = {}
         self.planned: dict[str, list[str]] = {}  # therapist -> groups the guide has them lead
-        self.reserve = False  # keep the planned groups' meetings clear (the guided pass)
+        self.reserve = False  # keep the planned groups' meetings clear (a strict placement)
         for group_id, therapist_id in self.guide.facilitator_of.items():
             self.planned.setdefault(therapist_id, []).append(group_id)
 
@@ -135,16 +135,12 @@ class _Greedy(WeekFacts):
             later = []
             for done, client in enumerate(ordered):
                 deadline.check(done / len(ordered) / 2)
-                pinned = client.pinned_group is not None or client.pinned_therapist is not None
-                self.reserve = True
                 if self._place(client, may_open=True, strict=True):
                     continue
-                self.reserve = False
-                if pinned:
+                if client.pinned_group is not None or client.pinned_therapist is not None:
                     self._place(client, may_open=True)  # pins first, as without a guide
                 else:
                     later.append(client)
-            self.reserve = False
             ordered = later
         for done, client in enumerate(ordered):
             deadline.check(done / len(ordered))  # the share of clients placed or refused
@@ -347,6 +343,7 @@ class _Greedy(WeekFacts):
     def _place(self, client: Client, *, may_open: bool, strict: bool = False) -> bool:
         """Place the client in the best group that fits them (with ``strict``, only where
         the guide puts them: its group, therapist and facilitator; no reason is kept then)."""
+        self.reserve = strict  # the planned groups' meetings stay clear only then
         why = StageCounts()
         guided = self.guide.group_of.get(client.id)
         groups = self._eligible(client, why)

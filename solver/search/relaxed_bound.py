@@ -14,7 +14,10 @@ it keeps only consequences that hold in every roster:
 * a client in a group (not a pull-out one) holds each required appointment clear of
   the group's meetings, on different days for one kind: a group leaving too few such
   days is out of reach, and one whose meeting days leave too few of them costs extra
-  trips.
+  trips;
+* a wanted appointment is held only where a group leaves a day for it, and the ones held
+  with a provider fit that provider's calendar (:mod:`solver.search.visits`: group clauses,
+  and capacity cuts added in rounds by :func:`solve_for_bound`).
 
 Every roster of the week is a solution of this relaxation with an objective no larger
 than the roster's (terms that depend on times count 0 or their sure part), so CP-SAT's
