@@ -8,9 +8,9 @@ a few afternoons cannot see every client whose free time meets those afternoons,
 family free only while the client's group meets gets no session. Two consequences of R2,
 R6 and R7, each valid for every roster, sharpen it:
 
-* **group clauses** (:func:`add_group_clauses`): the i-th appointment of a kind with a
-  provider is out of reach in a group whose meetings leave at most i days with a start of
-  the kind clear of them (a pull-out group never blocks);
+* **group clauses** (:func:`add_group_clauses`): the appointments of a kind held with a
+  provider are at most as many as the days the client's group leaves with a start of the
+  kind clear of its meetings (a pull-out group never blocks);
 * **capacity cuts** (:func:`capacity_cuts`): a set of requests (client and kind) to one
   provider holds at most as many appointments as fit in the provider's calendar at the
   clients' feasible starts, none overlapping, at most one a day per client and kind
@@ -105,9 +105,10 @@ def add_group_clauses(
     assign: dict[tuple[str, str], cp_model.IntVar],
     deadline: Deadline,
 ) -> int:
-    """For each request and each group of the client that is not a pull-out one: the
-    appointments beyond the days the group's meetings leave free of the kind's starts are
-    not held in that group. Returns how many clauses were added.
+    """For each request: the appointments held are at most as many as the days the client's
+    group leaves free for them (a pull-out group leaves every day), as one linear constraint
+    over the client's groups (one clause per group and appointment made the relaxation's LP
+    twice as slow on a 250-client site). Returns how many constraints were added.
 
     Raises:
         Stopped: the deadline passed (checked per request).
@@ -119,15 +120,23 @@ def add_group_clauses(
         cf = facts.clients[client_id]
         kf = cf.kinds[kind_id]
         by_day = starts_by_day(kf.starts[provider])
+        room: list[tuple[int, cp_model.IntVar]] = []
         for group_id in cf.groups:
             x = assign.get((client_id, group_id))
-            if x is None or facts.instance.group(group_id).pull_out:
+            if x is None:
                 continue
-            if group_id not in meetings:
-                meetings[group_id] = meetings_by_day(facts.meetings[group_id])
-            for lit in lits[usable_days(kf, by_day, meetings[group_id]) :]:
-                model.add_bool_or([~lit, ~x])
-                added += 1
+            days = len(lits)
+            if not facts.instance.group(group_id).pull_out:
+                if group_id not in meetings:
+                    meetings[group_id] = meetings_by_day(facts.meetings[group_id])
+                days = min(days, usable_days(kf, by_day, meetings[group_id]))
+            room.append((days, x))
+        if lits and any(days < len(lits) for days, _ in room):
+            model.add(
+                cp_model.LinearExpr.sum(lits)
+                <= cp_model.LinearExpr.weighted_sum([x for _, x in room], [d for d, _ in room])
+            )
+            added += 1
     return added
 
 
