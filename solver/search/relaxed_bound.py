@@ -49,6 +49,7 @@ from solver.search.visits import (
     capacity_cuts,
     meetings_by_day,
     overlap,
+    starts_by_day,
 )
 
 __all__ = [
@@ -315,10 +316,10 @@ def _trips_by_group(facts: Facts, cf: ClientFacts) -> dict[str, int]:
         pull_out = facts.instance.group(group_id).pull_out
         meetings = meetings_by_day(facts.meetings[group_id])
         trips = 0
-        for kf, starts_by_day in by_kind:
+        for kf, days in by_kind:
             usable = 0
             on_meeting_days = 0
-            for day, starts in starts_by_day.items():
+            for day, starts in days.items():
                 today = meetings.get(day)
                 if today is None:
                     usable += 1
@@ -341,10 +342,7 @@ def _trips_by_group(facts: Facts, cf: ClientFacts) -> dict[str, int]:
 
 def _starts_by_day(kf: KindFacts) -> dict[int, list[int]]:
     """Every start of the kind with any provider, by day."""
-    out: dict[int, list[int]] = defaultdict(list)
-    for start in sorted({s for starts in kf.starts.values() for s in starts}):
-        out[start // MINUTES_PER_DAY].append(start)
-    return out
+    return starts_by_day(sorted({s for starts in kf.starts.values() for s in starts}))
 
 
 def _add_groups(relaxation: Relaxation, facts: Facts) -> None:
