@@ -121,6 +121,17 @@ def wait_for(driver: WebDriver, css: str, timeout: float = 60) -> None:
     WebDriverWait(driver, timeout).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def wait_for_download(folder: Path, suffix: str, timeout: float = 30) -> bool:
+    """Whether a whole, non-empty ``suffix`` file lands in ``folder`` in time (Chromium first
+    writes a partial file under another name, then may create the final name empty)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if any(p.suffix == suffix and p.stat().st_size > 0 for p in folder.iterdir()):
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def solve_and_open_roster(driver: WebDriver, steps: Steps, seconds: str) -> None:
     """From a week page: set the time limit, solve, watch the progress, land on the roster."""
     limit = driver.find_element(By.ID, "time-limit")
@@ -159,13 +170,7 @@ def test_manager_and_staff_flows(server: str, browser: WebDriver, downloads: Pat
     browser.find_element(By.ID, "tab-program").click()
     wait_for(browser, "#download-ics")
     browser.find_element(By.ID, "download-ics").click()
-    end = time.monotonic() + 30
-    while time.monotonic() < end and not [
-        p for p in downloads.iterdir() if not p.name.endswith(".crdownload")
-    ]:
-        time.sleep(0.2)
-    calendars = [p for p in downloads.iterdir() if not p.name.endswith(".crdownload")]
-    assert calendars and calendars[0].stat().st_size > 0, calendars
+    assert wait_for_download(downloads, ".zip"), sorted(p.name for p in downloads.iterdir())
     browser.find_element(By.ID, "publish-button").click()
     wait_for(browser, "#published")
     steps.shot("published")
