@@ -7,7 +7,8 @@ with which therapist and provider. A neighbourhood is a set of *free* clients; e
 other client keeps those decisions (their appointment times, the facilitators and the
 running groups stay free). :func:`choose` builds one around a client the roster
 leaves out (the groups and therapists they could use, and the people now holding
-them), or, when everyone is placed, around a group or a therapist picked at random.
+them), around a wanted appointment the roster misses (its providers' calendars), or, when
+everyone is placed, around a group or a therapist picked at random.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class _ClientLiterals:
     therapists: tuple[tuple[str, int], ...]
     providers: tuple[tuple[str, int], ...]  # specialist providers, any kind
     times: tuple[int, ...]  # appointment starts, days and presences
+    # per wanted kind: the presence literals of its appointments, its possible providers
+    wanted: tuple[tuple[tuple[int, ...], tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Shape:
     providers_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     primary_of: dict[str, str] = field(default_factory=dict)
     facilitated_by: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    missed: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # client, providers
 
 
 class Decisions:
@@ -88,6 +92,11 @@ class Decisions:
                     *(() if slots.required else slots.present),
                 )
             ]
+            wanted = tuple(
+                (tuple(lit.index for lit in slots.present), tuple(sorted(slots.providers)))
+                for slots in v.slots(client_id)
+                if not slots.required
+            )
             for group_id, _ in v.groups_of(client_id):
                 self._eligible[group_id].append(client_id)
             self._clients[client_id] = _ClientLiterals(
@@ -96,6 +105,7 @@ class Decisions:
                 tuple((t, y.index) for t, y in v.therapists_of(client_id)),
                 providers,
                 tuple(times),
+                wanted,
             )
 
     def eligible(self, group_id: str) -> list[str]:
@@ -129,6 +139,9 @@ class Decisions:
             for therapist_id, index in lits.therapists:
                 if values[index]:
                     shape.primary_of[client_id] = therapist_id
+            for present, providers in lits.wanted:
+                if not all(values[index] for index in present):
+                    shape.missed.append((client_id, providers))
         for therapist_id, group_id, index in self._facilitates:
             if values[index]:
                 shape.facilitated_by[therapist_id].append(group_id)
@@ -184,6 +197,11 @@ def choose(
     from this roster have already failed to open."""
     facts = decisions.facts
     unplaced = [c for c in shape.unplaced if facts.clients[c].placeable]
+    if shape.missed and rng.random() < MISSED_SHARE:
+        clients, providers = _around_missed(shape, size, rng)
+        for client_id in clients:
+            providers |= shape.providers_of.get(client_id, set())
+        return Neighbourhood(clients, providers, "missed")
     draw = rng.random()
     opened = _open_group(decisions, shape, unplaced, rng, tried) if draw < OPEN_SHARE else None
     group_id = None
@@ -276,10 +294,17 @@ def _share_something(facts: Facts, a: str, b: str) -> bool:
     return any(spans_overlap(ma, mb) for ma in facts.meetings[a] for mb in facts.meetings[b])
 
 
+MIN_MISSED = 3
+"""The fewest clients missing appointments freed together (when there are that many)."""
+
 OPEN_SHARE, UNPLACED_SHARE = 0.5, 0.85
 """While some clients are left out: how often a neighbourhood opens a group for them
 (below ``OPEN_SHARE``), and how often it is built around one of them (below
 ``UNPLACED_SHARE``); the rest move random groups and caseloads."""
+
+MISSED_SHARE = 0.3
+"""While some wanted appointments are missed: how often a neighbourhood is built around one
+of them (before the choices above)."""
 
 PROVIDERS_TRIED = 3
 """Candidate primary therapists (and providers of each specialist kind) opened to a client
@@ -315,6 +340,26 @@ def _around_unplaced(
     for other in others[: max(1, size // 10)]:
         ocf = facts.clients[other]
         if wanted_groups & set(ocf.groups) and providers & set(ocf.therapists):
+            clients.add(other)
+    return clients, providers
+
+
+def _around_missed(shape: Shape, size: int, rng: random.Random) -> tuple[set[str], set[str]]:
+    """A client missing a wanted appointment, the provider they have for its kind and a few
+    others who could hold it (every client of those providers may then move their
+    appointments), and other clients missing appointments those providers could hold."""
+    client_id, candidates = rng.choice(shape.missed)
+    own = shape.providers_of.get(client_id, set())
+    providers = {p for p in candidates if p in own}
+    others = [p for p in candidates if p not in own]
+    providers.update(rng.sample(others, min(max(0, PROVIDERS_TRIED - len(providers)), len(others))))
+    clients = {client_id}
+    missing = list(shape.missed)
+    rng.shuffle(missing)
+    for other, wanted in missing:
+        if len(clients) >= max(MIN_MISSED, size // 4):
+            break
+        if providers & set(wanted):
             clients.add(other)
     return clients, providers
 

@@ -415,13 +415,16 @@ def _complete(
     can keep a single worker in its hint search for the whole run). Its placements, groups,
     therapists and providers are fixed on a copy of the model, its appointment times only
     hinted (the model may offer other starts than the hand-built roster's: the canonical
-    ones); the copy is then solved. Skipped when the roster places someone where the model
-    cannot. Returns whether the roster was offered; ``recorder`` hears of a kept roster."""
+    ones), and so are the providers of a wanted specialist kind the roster misses altogether
+    (the greedy books visits client by client, first come first served: the copy may then
+    fit a missed visit by moving others); the copy is then solved. Skipped when the roster
+    places someone where the model cannot. Returns whether the roster was offered;
+    ``recorder`` hears of a kept roster."""
     model = built.model.clone()
     proto = model.proto
     proto.solution_hint.vars.clear()
     proto.solution_hint.values.clear()
-    times = Decisions(built).time_indices()
+    times = Decisions(built).time_indices() | _unheld_providers(built, roster)
     for item in built.variables.values_of(roster):
         if item.var is None:
             if item.value:
@@ -449,3 +452,16 @@ def _complete(
         return True
     log.info("a starting roster is not one of the model's (%s)", solver.status_name(code))
     return False
+
+
+def _unheld_providers(built: RosterModel, roster: Roster) -> set[int]:
+    """The provider literals of each wanted specialist kind of which ``roster`` holds no
+    appointment for a client it places."""
+    out: set[int] = set()
+    variables = built.variables
+    for placement in roster.clients:
+        for slots in variables.slots(placement.id):
+            if slots.required or slots.by_primary or placement.of_kind(slots.kind):
+                continue
+            out.update(lit.index for lit in slots.providers.values())
+    return out

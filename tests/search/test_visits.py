@@ -6,10 +6,15 @@ Each hand-made week has its optimum proved by the solver and checked by the chec
 relaxation's bound must reach it (it did not before: the relaxation held every wanted visit
 for which a start existed) and the target's rounds must too. The capacity check itself is
 tested against every roster at hand: what a roster holds with a provider always fits.
+
+The search side: completing a hand-built roster may fit a visit the greedy missed (first
+come, first served), and a repair step built around a missed visit moves the visits in its
+way.
 """
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from typing import Any
 
@@ -19,9 +24,15 @@ from benchmarks.generate_v2 import generate_v2
 from solver import Instance, Roster, SolveOptions, parse_instance
 from solver.checker import check
 from solver.instance import WEIGHT_KEYS
+from solver.model import build_model
+from solver.model.extract import roster_from_solution
 from solver.options import Deadline
 from solver.precompute import derive_facts
+from solver.search import lns, neighbourhoods, portfolio
 from solver.search import relaxed_bound as relaxed
+from solver.search.greedy import greedy_roster
+from solver.search.lns import Incumbent
+from solver.search.neighbourhoods import Decisions
 from solver.search.target import relaxed_target
 from solver.search.visits import CHECK_SECONDS, HeldKey, most_held
 from solver.solving import solve
@@ -74,22 +85,24 @@ def _counsellor(tid: str) -> Doc:
     return {"id": tid, "availability": [_iv(d, "09:00", "12:00") for d in ("mon", "tue")]}
 
 
+def _prescriber(tid: str, *hours: Doc) -> Doc:
+    """A prescriber (specialty rx) with no caseload and no groups."""
+    return {
+        "id": tid,
+        "availability": list(hours),
+        "specialties": ["rx"],
+        "max_caseload": 0,
+        "max_groups": 0,
+    }
+
+
 def _prescriber_week() -> Instance:
     """T9 prescribes mon 10:00-12:00. C1 and C2 are free for a visit only at 10:00, C3 at
     11:00 or 11:30: the minutes (90 of 120) fit, the calendar holds two visits of three."""
     busy_late = [_iv("mon", "10:30", "12:00")]
     return _week(
         [_group("G1", _iv("tue", "09:00", "10:00"))],
-        [
-            _counsellor("T1"),
-            {
-                "id": "T9",
-                "availability": [_iv("mon", "10:00", "12:00")],
-                "specialties": ["rx"],
-                "max_caseload": 0,
-                "max_groups": 0,
-            },
-        ],
+        [_counsellor("T1"), _prescriber("T9", _iv("mon", "10:00", "12:00"))],
         [
             _person("C1", appointments={"psy": 1}, busy=busy_late),
             _person("C2", appointments={"psy": 1}, busy=busy_late),
@@ -184,3 +197,62 @@ def test_what_a_roster_holds_with_a_provider_always_fits(seed: int) -> None:
             assert most_held(facts, provider, keys, CHECK_SECONDS) >= len(held)
             checked += 1
     assert checked
+
+
+def _first_come_week() -> Instance:
+    """T9 prescribes mon 10:00-11:00 (two 30-minute visits). C1 is free all morning, C2 only
+    at 10:00: booking C1 first at the earliest start leaves C2 without a visit."""
+    return _week(
+        [_group("G1", _iv("tue", "09:00", "10:00"))],
+        [_counsellor("T1"), _prescriber("T9", _iv("mon", "10:00", "11:00"))],
+        [
+            _person("C1", appointments={"psy": 1}),
+            _person("C2", appointments={"psy": 1}, busy=[_iv("mon", "10:30", "12:00")]),
+        ],
+        appointment_kinds=[PSY],
+    )
+
+
+@pytest.mark.parametrize("unheld", [True, False], ids=["providers-free", "providers-fixed"])
+def test_completing_a_roster_fits_the_visit_it_missed(
+    monkeypatch: pytest.MonkeyPatch, unheld: bool
+) -> None:
+    instance = _first_come_week()
+    warm = greedy_roster(instance)
+    assert [p.id for p in warm.clients if not p.of_kind("psy")] == ["C2"]  # first come
+    if not unheld:
+        monkeypatch.setattr(portfolio, "_unheld_providers", lambda *args: set())
+    built = build_model(derive_facts(instance, canonical=True))
+    incumbent = Incumbent()
+    assert portfolio._complete(built, warm, incumbent, Deadline())
+    best = incumbent.best()
+    assert best is not None and best.solver is not None
+    assert best.objective == (0 if unheld else 100)  # C2's visit held, or missed (100)
+    roster = roster_from_solution(built, best.solver, "feasible", 0.0)
+    report = check(instance, roster)
+    assert report.ok and report.objective == best.objective, report.lines()
+
+
+def test_a_step_around_a_missed_visit_moves_the_visits_in_its_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # From the roster completed with C2's providers held (C2's visit missed), a neighbourhood
+    # built around the missed visit frees C2 and T9's calendar, and its step fits the visit.
+    instance = _first_come_week()
+    built = build_model(derive_facts(instance, canonical=True))
+    monkeypatch.setattr(portfolio, "_unheld_providers", lambda *args: set())
+    incumbent = Incumbent()
+    assert portfolio._complete(built, greedy_roster(instance), incumbent, Deadline())
+    best = incumbent.best()
+    assert best is not None and best.objective == 100
+    decisions = Decisions(built)
+    shape = decisions.shape(best.values)
+    assert shape.missed == [("C2", ("T9",))]
+    monkeypatch.setattr(neighbourhoods, "MISSED_SHARE", 1.0)
+    free = neighbourhoods.choose(decisions, shape, 10, random.Random(0))
+    assert free.name == "missed" and "C2" in free.clients and "T9" in free.providers
+    fixings = decisions.fixings(best.values, shape, free)
+    solver, _ = lns._step(built, fixings, best, 10.0, random.Random(0), Deadline(), [])
+    assert solver is not None and round(solver.objective_value) == 0
+    report = check(instance, roster_from_solution(built, solver, "feasible", 0.0))
+    assert report.ok and report.objective == 0, report.lines()
