@@ -359,3 +359,14 @@ def test_the_target_rounds_solve_with_the_bounds_lp_first_settings(
         assert params.relative_gap_limit == target.ROUND_GAP
         for name in ("add_lp_constraints_lazily", "root_lp_iterations", "linearization_level"):
             assert getattr(params, name) == getattr(expected, name), name
+
+
+@pytest.mark.parametrize(("workers", "full"), [(1, []), (2, ["max_lp"]), (8, [])])
+def test_the_relaxation_has_a_full_lp_worker_on_a_few_workers(
+    workers: int, full: list[str]
+) -> None:
+    # CP-SAT's portfolio below 8 workers runs no max_lp: its default_lp linearises less than
+    # the relaxation's LP-first settings ask (benchmarks/README.md, twelfth session).
+    solver = relaxed.new_solver(1.0, workers, 0)
+    assert list(solver.parameters.subsolvers) == full
+    assert solver.parameters.linearization_level == 2
