@@ -192,9 +192,10 @@ def choose(
     tried: frozenset[str] = frozenset(),
 ) -> Neighbourhood:
     """A neighbourhood of about ``size`` clients (at least one group's or one caseload's
-    worth when the roster has them): around a client left out most of the time while
-    there are any, else around random groups and caseloads. ``tried``: groups that steps
-    from this roster have already failed to open."""
+    worth when the roster has them): around a missed wanted appointment
+    :data:`MISSED_SHARE` of the time while there are any; else around a client left out
+    most of the time while there are any, else around random groups and caseloads.
+    ``tried``: groups that steps from this roster have already failed to open."""
     facts = decisions.facts
     unplaced = [c for c in shape.unplaced if facts.clients[c].placeable]
     if shape.missed and rng.random() < MISSED_SHARE:
