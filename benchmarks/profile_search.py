@@ -36,7 +36,7 @@ from solver.model import RosterModel, build_model  # noqa: E402
 from solver.options import Deadline  # noqa: E402
 from solver.precompute import derive_facts  # noqa: E402
 from solver.roster import Roster  # noqa: E402
-from solver.search import phases, portfolio  # noqa: E402
+from solver.search import completion, phases  # noqa: E402
 from solver.search.greedy import greedy_roster  # noqa: E402
 from solver.search.lns import Incumbent, Step, repair  # noqa: E402
 
@@ -92,7 +92,7 @@ def repair_alone(path: Path, seconds: float, seed: int) -> list[str]:
     """Markdown lines: repair steps by kind of neighbourhood."""
     built, warm = _built(path)
     incumbent = Incumbent()
-    portfolio._complete(built, warm, incumbent, Deadline())
+    completion.complete(built, warm, incumbent, Deadline())
     steps: list[tuple[float, Step]] = []
     start = time.perf_counter()
     recorder = phases.Recorder(start, None)

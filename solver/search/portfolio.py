@@ -53,16 +53,15 @@ from ortools.sat.python.cp_model_helper import CpSolverStatus
 from solver.model import RosterModel
 from solver.options import Deadline, SolveOptions
 from solver.roster import Roster
+from solver.search.completion import complete
 from solver.search.greedy import Guide, greedy_roster
-from solver.search.lns import Incumbent, fix_value, repair
-from solver.search.neighbourhoods import Decisions
+from solver.search.lns import Incumbent, repair
 from solver.search.phases import (
     BOUND_PHASE_WORKERS,
     SEARCH_SHARE,
     Recorder,
     hint_whole,
     search,
-    stopped_on_request,
 )
 from solver.search.target import Target, relaxed_target
 
@@ -81,9 +80,6 @@ before the repair steps start: most 40-client weeks are proved there (tier s, 2 
 
 FIRST_RUN_SECONDS = 10.0
 """How long CP-SAT's search runs before its first restart from a better roster."""
-
-COMPLETE_SECONDS = 5.0
-"""The most spent turning the hand-built roster into a full vector of the model's values."""
 
 _PROOFS = (cp_model.OPTIMAL, cp_model.INFEASIBLE)
 
@@ -107,7 +103,7 @@ def search_week(
     recorder.share = lambda values, objective: incumbent.offer(objective, values, None)
     try:
         for roster in start_from:
-            if _complete(built, roster, incumbent, deadline, workers=options.worker_count()):
+            if complete(built, roster, incumbent, deadline, workers=options.worker_count()):
                 break
         target = None
         if len(built.variables.placed_clients()) >= TARGET_CLIENTS:
@@ -215,7 +211,13 @@ TARGET_CLIENTS = 100
 TARGET_SHARE_OF_TIME, TARGET_SECONDS = 0.25, 20.0
 """The most of the time left the target may take, and the most seconds (it ends sooner when
 it fits). Without the cap, a 300-s solve of week A spent 75 s on the target (its calendars
-did not all fit yet) and had 4,146 at 60 s where a 60-s solve has about 100."""
+did not all fit yet) and had 4,146 at 60 s where a 60-s solve has about 100.
+
+With two workers or more the guided rosters' completions (about 5 s each) come on top of
+that time: they took a third of it, and v2-m-normal-1's target then reached the round whose
+bound is 3,975 in one run of five (3,077 in the others); with its rounds' own time, in five
+of five (benchmarks/README.md, thirteenth session). With one worker they count against it (on
+the network's sites the search's share is then too short: S02 8,601 against 5,301)."""
 
 ONE_WORKER_TARGET_SHARE = 0.4
 """The share with one worker, whose first solve of the relaxation takes about twice as long:
@@ -259,7 +261,7 @@ def _target(
         objective, roster = min(built_rosters, key=lambda pair: pair[0])
         kept = incumbent.best()
         if kept is None or objective < kept.objective:
-            _complete(built, roster, incumbent, deadline, recorder=recorder, workers=workers)
+            complete(built, roster, incumbent, deadline, recorder=recorder, workers=workers)
 
     share = ONE_WORKER_TARGET_SHARE if workers == 1 else TARGET_SHARE_OF_TIME
     target = relaxed_target(
@@ -269,6 +271,7 @@ def _target(
         seed=options.seed,
         deadline=deadline,
         on_round=guided,
+        rounds_own_time=workers > 1,
     )
     best = incumbent.best()
     if target is not None and best is not None and target.objective >= best.objective:
@@ -400,70 +403,3 @@ def _best_of(
     objective, solver = min(rosters, key=lambda pair: pair[0])
     proved = objective <= incumbent.whole_bound
     return solver, cp_model.OPTIMAL if proved else cp_model.FEASIBLE, bound
-
-
-def _complete(
-    built: RosterModel,
-    roster: Roster,
-    incumbent: Incumbent,
-    deadline: Deadline,
-    *,
-    recorder: Recorder | None = None,
-    workers: int = 1,
-) -> bool:
-    """Offer ``roster`` (the hand-built one) as a full vector of the model's values, and hint
-    the model with it (a whole hint: CP-SAT's first roster at once, where an incomplete one
-    can keep a single worker in its hint search for the whole run). Its placements, groups,
-    therapists and providers are fixed on a copy of the model, its appointment times only
-    hinted (the model may offer other starts than the hand-built roster's: the canonical
-    ones), and so are the providers of a wanted specialist kind the roster misses altogether
-    (the greedy books visits client by client, first come first served: the copy may then
-    fit a missed visit by moving others); the copy is then solved. Skipped when the roster
-    places someone where the model cannot. Returns whether the roster was offered;
-    ``recorder`` hears of a kept roster. ``workers``: CP-SAT's, when nothing else runs
-    beside it (two workers found better times than one in the same 5 s on three weeks)."""
-    model = built.model.clone()
-    proto = model.proto
-    proto.solution_hint.vars.clear()
-    proto.solution_hint.values.clear()
-    times = Decisions(built).time_indices() | _unheld_providers(built, roster)
-    for item in built.variables.values_of(roster):
-        if item.var is None:
-            if item.value:
-                return False  # the roster needs a variable the model does not have
-            continue
-        if item.var.index in times:
-            if item.hintable:
-                proto.solution_hint.vars.append(item.var.index)
-                proto.solution_hint.values.append(item.value)
-            continue
-        fix_value(model, item.var.index, item.value)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = workers
-    solver.parameters.max_time_in_seconds = max(0.01, min(COMPLETE_SECONDS, deadline.left()))
-    solver.parameters.catch_sigint_signal = False
-    with stopped_on_request(solver, deadline):
-        code = solver.solve(model)
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        values = list(solver.response_proto.solution)
-        objective = round(solver.objective_value)
-        if incumbent.offer(objective, values, solver):
-            hint_whole(built.model, values)
-            if recorder is not None:
-                recorder.report(objective, incumbent.bound)
-        return True
-    log.info("a starting roster is not one of the model's (%s)", solver.status_name(code))
-    return False
-
-
-def _unheld_providers(built: RosterModel, roster: Roster) -> set[int]:
-    """The provider literals of each wanted specialist kind of which ``roster`` holds no
-    appointment for a client it places."""
-    out: set[int] = set()
-    variables = built.variables
-    for placement in roster.clients:
-        for slots in variables.slots(placement.id):
-            if slots.required or slots.by_primary or placement.of_kind(slots.kind):
-                continue
-            out.update(lit.index for lit in slots.providers.values())
-    return out

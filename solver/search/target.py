@@ -96,9 +96,14 @@ def relaxed_target(
     seed: int,
     deadline: Deadline,
     on_round: Callable[[Target], None] | None = None,
+    rounds_own_time: bool = False,
 ) -> Target | None:
     """The relaxation's solution after cuts within ``seconds`` (see the module docstring);
-    None when it has none in time. ``on_round`` hears of each round's solution."""
+    None when it has none in time. ``on_round`` hears of each round's solution; with
+    ``rounds_own_time`` the time it takes is added to ``seconds`` (the rounds keep theirs).
+
+    A round cut short by the time ends the rounds without replacing the last target: its
+    solution is only the best found so far, and can cost several times more."""
     until = Deadline(min(deadline.at, time.perf_counter() + seconds), deadline.stop)
     try:
         relaxation = build_relaxation(facts, until)
@@ -117,6 +122,8 @@ def relaxed_target(
             return None  # only with pins no roster can honour
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
+        if code == cp_model.FEASIBLE and target is not None and until.left() <= 0.05:
+            break  # cut short by the time: its solution is no better a guide than the last
         if math.isfinite(solver.best_objective_bound):
             bound = max(bound, math.ceil(solver.best_objective_bound - 1e-6))
         found = _read(relaxation, solver)
@@ -137,7 +144,11 @@ def relaxed_target(
             solver.wall_time,
         )
         if on_round is not None:
+            started = time.perf_counter()
             on_round(target)
+            if rounds_own_time:
+                spent = time.perf_counter() - started
+                until = Deadline(min(deadline.at, until.at + spent), deadline.stop)
         if not new_cuts and not capacity and code == cp_model.OPTIMAL:
             break  # within ROUND_GAP of the bound (CP-SAT says OPTIMAL then) and it fits
         for literals in new_cuts:

@@ -22,7 +22,7 @@ from solver.model.extract import roster_from_solution
 from solver.options import Deadline, SolveOptions
 from solver.precompute import derive_facts
 from solver.roster import Roster, Unassigned
-from solver.search import lns, neighbourhoods, portfolio, target
+from solver.search import completion, lns, neighbourhoods, portfolio, target
 from solver.search.greedy import Guide, greedy_roster
 from solver.search.neighbourhoods import Decisions, Shape, choose
 from solver.search.phases import Recorder
@@ -37,7 +37,7 @@ def _started(instance: Instance) -> tuple[RosterModel, lns._Best, Decisions, Sha
     """The built model, the hand-built roster completed, and who is where in it."""
     built, warm = _built(instance)
     incumbent = lns.Incumbent()
-    portfolio._complete(built, warm, incumbent, Deadline())
+    completion.complete(built, warm, incumbent, Deadline())
     best = incumbent.best()
     assert best is not None
     decisions = Decisions(built)
@@ -63,7 +63,7 @@ def test_the_hand_built_roster_completes_on_a_model_already_hinted() -> None:
     built, warm = _built(instance)
     built.variables.hint(warm)
     incumbent = lns.Incumbent()
-    portfolio._complete(built, warm, incumbent, Deadline())
+    completion.complete(built, warm, incumbent, Deadline())
     best = incumbent.best()
     assert best is not None and best.solver is not None
     assert warm.objective is not None and best.objective <= warm.objective
@@ -78,7 +78,7 @@ def test_repair_steps_keep_rosters_valid_and_improve_them() -> None:
     instance = parse_instance(generate("s", "overload", 2))
     built, warm = _built(instance)
     incumbent = lns.Incumbent()
-    portfolio._complete(built, warm, incumbent, Deadline())
+    completion.complete(built, warm, incumbent, Deadline())
     first = incumbent.best()
     assert first is not None
     steps: list[lns.Step] = []
@@ -195,7 +195,7 @@ def test_steps_towards_the_target_keep_rosters_valid() -> None:
     found = target.relaxed_target(built.facts, seconds=5, workers=1, seed=0, deadline=Deadline())
     assert found is not None
     incumbent = lns.Incumbent()
-    portfolio._complete(built, warm, incumbent, Deadline())
+    completion.complete(built, warm, incumbent, Deadline())
     first = incumbent.best()
     assert first is not None
     steps: list[lns.Step] = []
@@ -262,7 +262,7 @@ def test_a_target_no_better_than_the_roster_is_not_followed(
     instance = parse_instance(generate("s", "overload", 2))
     built, warm = _built(instance)
     incumbent = lns.Incumbent()
-    assert portfolio._complete(built, warm, incumbent, Deadline())
+    assert completion.complete(built, warm, incumbent, Deadline())
     best = incumbent.best()
     assert best is not None
     found = target.relaxed_target(built.facts, seconds=5, workers=1, seed=0, deadline=Deadline())

@@ -325,6 +325,81 @@ def test_the_target_fits_every_calendar_when_it_can() -> None:
     assert not {"C1", "C2"} <= set(found.group_of)
 
 
+class _ShortOfGap:
+    """A relaxation solver whose solve ends short of the round's gap (FEASIBLE), after
+    ``until`` when given (as a round cut short by the time ends)."""
+
+    def __init__(self, solver: cp_model.CpSolver, until: float | None) -> None:
+        self._solver = solver
+        self._until = until
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._solver, name)
+
+    def solve(self, model: cp_model.CpModel) -> Any:
+        code = self._solver.solve(model)
+        assert code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        if self._until is not None:
+            time.sleep(max(0.0, self._until - time.perf_counter()))
+        return cp_model.FEASIBLE
+
+
+def test_a_round_cut_short_by_the_time_leaves_the_last_target(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A first round short of its gap asks for a second; when the second is cut short by
+    the time, its solution is no guide: the target stays the first round's (a solution cut
+    short can cost many times more, and a target costing more than the best roster is not
+    followed)."""
+    facts = derive_facts(_window_week(), canonical=True)
+    seconds = 3.0
+    until = time.perf_counter() + seconds
+    made: list[_ShortOfGap] = []
+    real = target.new_solver
+
+    def spy(*args: Any) -> _ShortOfGap:
+        made.append(_ShortOfGap(real(*args), until if made else None))
+        return made[-1]
+
+    monkeypatch.setattr(target, "new_solver", spy)
+    rounds: list[target.Target] = []
+    found = target.relaxed_target(
+        facts, seconds=seconds, workers=1, seed=0, deadline=Deadline(), on_round=rounds.append
+    )
+    assert len(made) == 2 and len(rounds) == 1
+    assert found is rounds[0] and found.rounds == 1
+
+
+@pytest.mark.parametrize("own_time", [True, False], ids=["rounds-own-time", "shared-time"])
+def test_the_rounds_keep_their_time_while_the_search_builds_rosters(
+    monkeypatch: pytest.MonkeyPatch, own_time: bool
+) -> None:
+    """With ``rounds_own_time`` the time ``on_round`` takes (the guided rosters) is added to
+    the target's: after a first round short of its gap and a callback as long as the whole
+    target's time, a second round still runs; without it, none does."""
+    facts = derive_facts(_window_week(), canonical=True)
+    made: list[Any] = []
+    real = target.new_solver
+
+    def spy(*args: Any) -> Any:
+        made.append(real(*args) if made else _ShortOfGap(real(*args), None))
+        return made[-1]
+
+    monkeypatch.setattr(target, "new_solver", spy)
+    seconds = 2.0
+    found = target.relaxed_target(
+        facts,
+        seconds=seconds,
+        workers=1,
+        seed=0,
+        deadline=Deadline(),
+        on_round=lambda _: time.sleep(seconds + 0.5) if len(made) == 1 else None,
+        rounds_own_time=own_time,
+    )
+    assert found is not None
+    assert len(made) == (2 if own_time else 1)
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_target_ends_within_the_round_gap_of_its_bound(workers: int) -> None:
     """A round ends at a solution within ROUND_GAP of its bound, not at a fixed time: the

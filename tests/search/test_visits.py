@@ -28,7 +28,7 @@ from solver.model import build_model
 from solver.model.extract import roster_from_solution
 from solver.options import Deadline
 from solver.precompute import derive_facts
-from solver.search import lns, neighbourhoods, portfolio
+from solver.search import completion, lns, neighbourhoods
 from solver.search import relaxed_bound as relaxed
 from solver.search.greedy import greedy_roster
 from solver.search.lns import Incumbent
@@ -221,10 +221,10 @@ def test_completing_a_roster_fits_the_visit_it_missed(
     warm = greedy_roster(instance)
     assert [p.id for p in warm.clients if not p.of_kind("psy")] == ["C2"]  # first come
     if not unheld:
-        monkeypatch.setattr(portfolio, "_unheld_providers", lambda *args: set())
+        monkeypatch.setattr(completion, "unheld_providers", lambda *args: set())
     built = build_model(derive_facts(instance, canonical=True))
     incumbent = Incumbent()
-    assert portfolio._complete(built, warm, incumbent, Deadline())
+    assert completion.complete(built, warm, incumbent, Deadline())
     best = incumbent.best()
     assert best is not None and best.solver is not None
     assert best.objective == (0 if unheld else 100)  # C2's visit held, or missed (100)
@@ -240,9 +240,9 @@ def test_a_step_around_a_missed_visit_moves_the_visits_in_its_way(
     # built around the missed visit frees C2 and T9's calendar, and its step fits the visit.
     instance = _first_come_week()
     built = build_model(derive_facts(instance, canonical=True))
-    monkeypatch.setattr(portfolio, "_unheld_providers", lambda *args: set())
+    monkeypatch.setattr(completion, "unheld_providers", lambda *args: set())
     incumbent = Incumbent()
-    assert portfolio._complete(built, greedy_roster(instance), incumbent, Deadline())
+    assert completion.complete(built, greedy_roster(instance), incumbent, Deadline())
     best = incumbent.best()
     assert best is not None and best.objective == 100
     decisions = Decisions(built)

@@ -1,0 +1,95 @@
+"""Turning a hand-built roster into one of the model's: a whole vector of its values.
+
+The greedy (:mod:`solver.search.greedy`) builds rosters outside the model; the search needs
+each as values of every model variable (a whole hint, and a roster the incumbent can hold).
+:func:`complete` fixes the roster's placements on a copy of the model and solves the copy
+for its appointment times (about 5 s on a 200-client week, more than most rounds of the
+target of :mod:`solver.search.target` take).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ortools.sat.python import cp_model
+
+from solver.model import RosterModel
+from solver.options import Deadline
+from solver.roster import Roster
+from solver.search.lns import Incumbent, fix_value
+from solver.search.neighbourhoods import Decisions
+from solver.search.phases import Recorder, hint_whole, stopped_on_request
+
+__all__ = ["COMPLETE_SECONDS", "complete", "unheld_providers"]
+
+log = logging.getLogger(__name__)
+
+COMPLETE_SECONDS = 5.0
+"""The most spent turning one hand-built roster into a full vector of the model's values."""
+
+
+def complete(
+    built: RosterModel,
+    roster: Roster,
+    incumbent: Incumbent,
+    deadline: Deadline,
+    *,
+    recorder: Recorder | None = None,
+    workers: int = 1,
+) -> bool:
+    """Offer ``roster`` (a hand-built one) as a full vector of the model's values, and hint
+    the model with it (a whole hint: CP-SAT's first roster at once, where an incomplete one
+    can keep a single worker in its hint search for the whole run). Its placements, groups,
+    therapists and providers are fixed on a copy of the model, its appointment times only
+    hinted (the model may offer other starts than the hand-built roster's: the canonical
+    ones), and so are the providers of a wanted specialist kind the roster misses altogether
+    (the greedy books visits client by client, first come first served: the copy may then
+    fit a missed visit by moving others); the copy is then solved. Skipped when the roster
+    places someone where the model cannot. Returns whether the roster was offered;
+    ``recorder`` hears of a kept roster. ``workers``: CP-SAT's, when nothing else runs
+    beside it (two workers found better times than one in the same 5 s on three weeks)."""
+    model = built.model.clone()
+    proto = model.proto
+    proto.solution_hint.vars.clear()
+    proto.solution_hint.values.clear()
+    times = Decisions(built).time_indices() | unheld_providers(built, roster)
+    for item in built.variables.values_of(roster):
+        if item.var is None:
+            if item.value:
+                return False  # the roster needs a variable the model does not have
+            continue
+        if item.var.index in times:
+            if item.hintable:
+                proto.solution_hint.vars.append(item.var.index)
+                proto.solution_hint.values.append(item.value)
+            continue
+        fix_value(model, item.var.index, item.value)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.max_time_in_seconds = max(0.01, min(COMPLETE_SECONDS, deadline.left()))
+    solver.parameters.catch_sigint_signal = False
+    with stopped_on_request(solver, deadline):
+        code = solver.solve(model)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        values = list(solver.response_proto.solution)
+        objective = round(solver.objective_value)
+        if incumbent.offer(objective, values, solver):
+            hint_whole(built.model, values)
+            if recorder is not None:
+                recorder.report(objective, incumbent.bound)
+        return True
+    log.info("a starting roster is not one of the model's (%s)", solver.status_name(code))
+    return False
+
+
+def unheld_providers(built: RosterModel, roster: Roster) -> set[int]:
+    """The provider literals of each wanted specialist kind of which ``roster`` holds no
+    appointment for a client it places."""
+    out: set[int] = set()
+    variables = built.variables
+    for placement in roster.clients:
+        for slots in variables.slots(placement.id):
+            if slots.required or slots.by_primary or placement.of_kind(slots.kind):
+                continue
+            out.update(lit.index for lit in slots.providers.values())
+    return out
