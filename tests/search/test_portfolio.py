@@ -212,6 +212,32 @@ def test_steps_towards_the_target_keep_rosters_valid() -> None:
     assert _checked_best(instance, built, incumbent, steps).objective <= first.objective
 
 
+def test_a_target_neighbourhood_starts_from_a_client_missing_a_visit() -> None:
+    """With nobody left out, a step towards the target starts from a client it moves who
+    misses a wanted appointment (another primary therapist may hold a family session the
+    present one cannot), not from any client it moves."""
+    instance = moderate_week(40)
+    _, _, decisions, shape = _started(instance)
+    movable = [
+        c
+        for c in sorted(shape.primary_of)
+        if len(decisions.facts.clients[c].therapists) > 1 and c in shape.group_of
+    ]
+    assert len(movable) >= 2
+    therapist_of = dict(shape.primary_of)
+    for c in movable[:2]:
+        therapist_of[c] = next(
+            t for t in decisions.facts.clients[c].therapists if t != shape.primary_of[c]
+        )
+    guide = target.Target(
+        dict(shape.group_of), therapist_of, {}, objective=0, bound=0, fits=True, rounds=1, cuts=0
+    )
+    missing = dataclasses.replace(shape, missed=[(movable[1], ())])
+    for seed in range(8):
+        free = neighbourhoods.towards_target(decisions, missing, guide, 1, random.Random(seed))
+        assert free is not None and free.clients == {movable[1]}
+
+
 def test_a_target_neighbourhood_frees_who_the_target_moves() -> None:
     instance = moderate_week(40)
     built, best, decisions, shape = _started(instance)
