@@ -65,6 +65,10 @@ root LP, and with CP-SAT's defaults the first round of v2-m-normal-1 took 13.9 s
 workers (more than 15 s on one) against 2.8-6.8 s, week A's 3.8-7.4 s against 0.9-2.6 s
 (benchmarks/README.md)."""
 
+LAST_ROUND_SECONDS = 0.05
+"""Less time than this left, no round starts; a round that ends with less than this left was
+cut short by the time."""
+
 CHECK_SECONDS = 0.5
 """The most one calendar check may take (an unfinished check counts as fitting)."""
 
@@ -112,7 +116,7 @@ def relaxed_target(
         return None
     target: Target | None = None
     bound, rounds, cuts = 0, 0, 0
-    while until.left() > 0.05:
+    while until.left() > LAST_ROUND_SECONDS:
         solver = new_solver(min(ROUND_SECONDS, until.left()), workers, seed)
         solver.parameters.relative_gap_limit = ROUND_GAP
         with stopped_on_request(solver, until):
@@ -122,7 +126,7 @@ def relaxed_target(
             return None  # only with pins no roster can honour
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
-        if code == cp_model.FEASIBLE and target is not None and until.left() <= 0.05:
+        if code == cp_model.FEASIBLE and target is not None and until.left() <= LAST_ROUND_SECONDS:
             break  # cut short by the time: its solution is no better a guide than the last
         if math.isfinite(solver.best_objective_bound):
             bound = max(bound, math.ceil(solver.best_objective_bound - 1e-6))
