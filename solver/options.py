@@ -56,7 +56,9 @@ class SolveOptions:
         time_limit: seconds for the whole call, precomputation included (finite, > 0).
         workers: CP-SAT search workers; ``None`` means the cores this process may use.
             With two workers or more, one runs the repair steps beside CP-SAT's search
-            (:mod:`solver.search.portfolio`); with one, they take turns. Below 8
+            (two on a week of 100 clients or more, whose search starts from the
+            placement relaxation's target; :mod:`solver.search.portfolio`); with one,
+            they take turns. Below 8
             workers, a search still unproved after 85 % of the time spends the rest
             proving a better bound (the bound phase); memory grows with the workers on
             large weeks.

@@ -26,7 +26,9 @@ With two workers or more (:func:`_side_by_side`):
    small weeks are proved here (skipped after a target);
 2. **repair steps** on one thread, beside **CP-SAT's search** on the other workers,
    restarted from the best roster whenever the repair steps have a better one than its
-   own, until :data:`~solver.search.phases.SEARCH_SHARE` of the time;
+   own, until :data:`~solver.search.phases.SEARCH_SHARE` of the time (after a target,
+   :data:`REPAIR_THREADS_WITH_TARGET` threads of repair steps, and CP-SAT's search on the
+   workers left, if any);
 3. **the bound phase**: the whole model hinted with the best roster, bounded below by the
    bound proved so far, searched with CP-SAT's ``max_lp`` worker, whose root relaxation
    proves a bound within seconds (from 8 workers on, CP-SAT's portfolio runs ``max_lp``
@@ -166,8 +168,10 @@ def _side_by_side(
 ) -> list[tuple[cp_model.CpSolver, CpSolverStatus]]:
     """Two workers or more: CP-SAT's search alone on every worker for
     :data:`ALONE_SHARE` of the time (an easy week is proved there, as fast as CP-SAT
-    can; a week with a target skips it); then repair steps on one thread, beside CP-SAT's
-    search restarted from the best roster on the other workers, and the bound phase."""
+    can; a week with a target skips it); then repair steps on one thread (after a target,
+    :data:`REPAIR_THREADS_WITH_TARGET`), beside CP-SAT's search restarted from the best
+    roster on the other workers, if any, and the bound phase (the first thread of repair
+    steps goes on beside it)."""
     found: list[tuple[cp_model.CpSolver, CpSolverStatus]] = []
     alone = ALONE_SHARE if target is None else 0.0
     if alone:
@@ -180,28 +184,64 @@ def _side_by_side(
     halt = threading.Event()
     inner = Deadline(deadline.at, halt)
     relay = _relay_stop(deadline, halt)
+    full = dataclasses.replace(options, workers=options.worker_count() - 1)
+    with_bound_phase = full.worker_count() < BOUND_PHASE_WORKERS
+    share = (SEARCH_SHARE - alone) / (1.0 - alone) if with_bound_phase else 1.0
+    threads = [_repairing(built, incumbent, recorder, inner, options.seed, target, halt)]
+    if target is not None:
+        # The others take CP-SAT's workers until the bound phase, each with its own seed.
+        until = Deadline(time.perf_counter() + share * inner.left(), halt)
+        for more in range(1, min(REPAIR_THREADS_WITH_TARGET, options.worker_count())):
+            seed = options.seed + more
+            threads.append(_repairing(built, incumbent, recorder, until, seed, target, halt))
+    cpsat_workers = options.worker_count() - len(threads)
+    try:
+        if cpsat_workers > 0:
+            stage_2 = dataclasses.replace(options, workers=cpsat_workers)
+            found += _restarts(built, recorder, stage_2, incumbent, inner, share)
+        else:
+            threads[-1].join()  # stage 2 ends with the last thread's time
+        unproved = not found or found[-1][1] not in _PROOFS
+        if with_bound_phase and unproved and not incumbent.proved() and inner.left() > 1.0:
+            found.append(_bound_phase(built, recorder, full, incumbent, inner))
+    finally:
+        halt.set()
+        for thread in threads:
+            thread.join()
+        relay.join()
+    return found
+
+
+REPAIR_THREADS_WITH_TARGET = 2
+"""Threads of repair steps in stage 2 after a target (each takes one of CP-SAT's workers).
+After the target, every better roster of a 60-s solve came from the repair steps, none from
+CP-SAT's search beside them nor from the bound phase (five tier-m weeks, 2 workers, seed 0);
+with two threads instead of one beside CP-SAT, 18 of 26 solves of seven 200-client weeks were
+better, 0.8 % on average, v2-m-evening-1 on five seeds of five (benchmarks/README.md,
+fourteenth session)."""
+
+
+def _repairing(
+    built: RosterModel,
+    incumbent: Incumbent,
+    recorder: Recorder,
+    until: Deadline,
+    seed: int,
+    target: Target | None,
+    halt: threading.Event,
+) -> threading.Thread:
+    """A started thread of repair steps until ``until``; it sets ``halt`` when the best roster
+    reaches the proved bound."""
 
     def repairing() -> None:
-        steps = repair(built, incumbent, recorder, inner, options.seed, target=target)
+        steps = repair(built, incumbent, recorder, until, seed, target=target)
         log.info("repair: %d steps", steps)
         if incumbent.proved():
             halt.set()
 
     thread = threading.Thread(target=repairing, name="repair", daemon=True)
     thread.start()
-    full = dataclasses.replace(options, workers=options.worker_count() - 1)
-    with_bound_phase = full.worker_count() < BOUND_PHASE_WORKERS
-    try:
-        share = (SEARCH_SHARE - alone) / (1.0 - alone) if with_bound_phase else 1.0
-        found += _restarts(built, recorder, full, incumbent, inner, share)
-        unproved = found[-1][1] not in _PROOFS and not incumbent.proved()
-        if with_bound_phase and unproved and inner.left() > 1.0:
-            found.append(_bound_phase(built, recorder, full, incumbent, inner))
-    finally:
-        halt.set()
-        thread.join()
-        relay.join()
-    return found
+    return thread
 
 
 TARGET_CLIENTS = 100
@@ -399,6 +439,8 @@ def _best_of(
     if best is not None and best.solver is not None:
         rosters.append((best.objective, best.solver))
     if not rosters:
+        if not found:
+            return cp_model.CpSolver(), cp_model.UNKNOWN, bound
         return found[-1][0], found[-1][1], bound
     objective, solver = min(rosters, key=lambda pair: pair[0])
     proved = objective <= incumbent.whole_bound

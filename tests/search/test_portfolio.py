@@ -306,3 +306,50 @@ def test_a_target_no_better_than_the_roster_is_not_followed(
     assert portfolio._target(built, incumbent, recorder, options, Deadline()) is None
     monkeypatch.setattr(portfolio, "relaxed_target", good)
     assert portfolio._target(built, incumbent, recorder, options, Deadline()) is found
+
+
+@pytest.mark.parametrize("with_target", [True, False])
+def test_with_a_target_two_workers_run_two_threads_of_repair_steps(
+    monkeypatch: pytest.MonkeyPatch, with_target: bool
+) -> None:
+    """With a target, every improvement after it came from the repair steps (v2 tier m,
+    benchmarks/README.md): on two workers stage 2 is then two threads of repair steps with
+    their own seeds instead of one beside CP-SAT's search; the bound phase follows. Without a
+    target, one thread beside CP-SAT's search as before."""
+    instance = parse_instance(generate("s", "overload", 2))
+    built, _ = _built(instance)
+    seeds: list[int] = []
+    stages: list[str] = []
+
+    def repair(*args: object, **kwargs: object) -> int:
+        seeds.append(args[4])  # type: ignore[arg-type]
+        return 0
+
+    def restarts(*args: object, **kwargs: object) -> list[object]:
+        stages.append(f"cp-sat x{args[2].workers}")  # type: ignore[attr-defined]
+        return []
+
+    def bound_phase(*args: object, **kwargs: object) -> tuple[object, object]:
+        stages.append(f"bound x{args[2].workers}")  # type: ignore[attr-defined]
+        return object(), portfolio.cp_model.FEASIBLE
+
+    def alone(*args: object, **kwargs: object) -> tuple[object, object]:
+        stages.append("alone")
+        return object(), portfolio.cp_model.FEASIBLE
+
+    monkeypatch.setattr(portfolio, "repair", repair)
+    monkeypatch.setattr(portfolio, "_restarts", restarts)
+    monkeypatch.setattr(portfolio, "_bound_phase", bound_phase)
+    monkeypatch.setattr(portfolio, "_cpsat_for", alone)
+    monkeypatch.setattr(portfolio, "_hint_best", lambda *args: None)
+    found = target.Target({}, {}, {}, 0, 0, True, 1, 0) if with_target else None
+    options = SolveOptions(time_limit=10, workers=2, seed=7)
+    recorder = Recorder(time.perf_counter(), None)
+    deadline = Deadline(time.perf_counter() + 5)
+    portfolio._side_by_side(built, recorder, options, lns.Incumbent(), deadline, found)
+    if with_target:
+        assert sorted(seeds) == [7, 8]
+        assert stages == ["bound x1"]
+    else:
+        assert seeds == [7]
+        assert stages == ["alone", "cp-sat x1", "bound x1"]
