@@ -216,9 +216,9 @@ REPAIR_THREADS_WITH_TARGET = 2
 """Threads of repair steps in stage 2 after a target (each takes one of CP-SAT's workers).
 After the target, every better roster of a 60-s solve came from the repair steps, none from
 CP-SAT's search beside them nor from the bound phase (five tier-m weeks, 2 workers, seed 0);
-with two threads instead of one beside CP-SAT, 18 of 26 solves of seven 200-client weeks were
-better, 0.8 % on average, v2-m-evening-1 on five seeds of five (benchmarks/README.md,
-fourteenth session)."""
+with two threads instead of one beside CP-SAT, 26 of 34 solves of eight 200-client weeks were
+better (v2-m-evening-1 on five seeds of five; benchmarks/README.md, fourteenth session), and
+the peak memory grew (v2-m-split-1 340 to 872 MiB)."""
 
 
 def _repairing(
