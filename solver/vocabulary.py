@@ -2,7 +2,9 @@
 
 A client's ``track`` must be one of a group's ``tracks``; a client's ``needs`` and a group's
 ``facilitator_specialties`` must be among a therapist's ``specialties``; a group's ``audience``
-must be among a client's ``audiences``. A word that matches nothing on the other side does not
+must be among a client's ``audiences``; a client's ``sites`` must name a group's ``site``
+(version 2; a client with no sites may go anywhere, a group with no site is open to all). A word
+that matches nothing on the other side does not
 make the instance invalid, but it quietly leaves clients out (a client of track
 ``Substance Use`` when the groups say ``substance_use``) or keeps a group from running.
 
@@ -20,8 +22,8 @@ offering what nobody asks for this week is normal.
 
 Each vocabulary is one line of :data:`VOCABULARIES`: the fields whose words are wanted and the
 fields that offer them, as ``"clients.track"`` (a list of entries, then a key of the entry
-holding one word, a list of words or null). Sites, for example, would be
-``Vocabulary("site", wanted=("clients.site",), offered=("groups.site",))``.
+holding one word, a list of words or null), and whether one word of the wanted field is enough
+(``any_of``, sites) or each must be offered (tracks, needs).
 """
 
 from __future__ import annotations
@@ -35,7 +37,14 @@ from dataclasses import dataclass, replace
 
 from solver.errors import Problem
 from solver.instance import Client, Instance
-from solver.vocabulary_left_out import Loc, Reported, clients_left_out, entry_lists, field_words
+from solver.vocabulary_left_out import (
+    Loc,
+    Relation,
+    Reported,
+    clients_left_out,
+    entry_lists,
+    field_words,
+)
 
 __all__ = [
     "VOCABULARIES",
@@ -59,6 +68,10 @@ class Vocabulary:
     name: str
     wanted: tuple[str, ...]
     offered: tuple[str, ...]
+    any_of: bool = False
+    """True: an entry fits another when one of its wanted words is offered, or when either
+    side has no word (a client's ``sites``: empty means any site; a group's ``site``: null
+    means open to all). False: every wanted word must be offered."""
 
 
 VOCABULARIES: tuple[Vocabulary, ...] = (
@@ -69,8 +82,9 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
         offered=("therapists.specialties",),
     ),
     Vocabulary("audience", wanted=("groups.audience",), offered=("clients.audiences",)),
+    Vocabulary("site", wanted=("clients.sites",), offered=("groups.site",), any_of=True),
 )
-"""The instance's vocabularies (format version 1 has no sites; a site would be one more line)."""
+"""The instance's vocabularies (a version-1 file has no sites: nothing to compare)."""
 
 _CLOSE = 0.75  # difflib's similarity cutoff for a suggestion
 
@@ -190,7 +204,9 @@ def vocabulary_warnings(instance: Instance) -> list[VocabularyWarning]:
     specialists = list(_unprovided_kinds(instance))
     if not found:
         return specialists
-    relations = [(v.name, w, o) for v in VOCABULARIES for w in v.wanted for o in v.offered]
+    relations = [
+        Relation(v.name, w, o, v.any_of) for v in VOCABULARIES for w in v.wanted for o in v.offered
+    ]
     reported = [Reported(use.loc, w.vocabulary, w.word, w.suggestion) for use, w in found]
     left_out = clients_left_out(instance, relations, reported)
     words = [replace(w, left_out=tuple(left_out.get(use.loc, []))) for use, w in found]
@@ -261,6 +277,10 @@ def group_hint(instance: Instance, client: Client) -> str:
                     f"{group.id}'s facilitator specialty {word!r} matches no therapist's "
                     f"specialties; did you mean {s!r}?"
                 )
+    sites = {g.site for g in instance.groups if g.site is not None}
+    for site in client.sites:
+        if site not in sites and (s := suggest(site, sites)) is not None:
+            hints.append(f"site {site!r} matches no group's site; did you mean {s!r}?")
     return "".join(f"; {h}" for h in hints)
 
 

@@ -1,7 +1,8 @@
 """Who the words that match nothing leave out (see :mod:`solver.vocabulary`).
 
-A client is left out by the words when, as far as the words go (and the client's busy hours,
-which often leave a client one group), it has no group someone may lead or no possible primary
+A client is left out by the words when, as far as the words go (and the client's population,
+level of care and busy hours, which often leave a client one group), it has no group someone
+may lead or no possible primary
 therapist, but would have both with every reported word fixed: replaced by its suggestion, or
 matching anything when it has none. Words linked by suggestions (``LCDC`` on a group and
 ``lcdc`` on a therapist) form a class, fixed together. This module imports only the instance.
@@ -14,12 +15,23 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from solver.instance import MINUTES_PER_DAY, Group, Instance, Therapist
+from solver.instance import MINUTES_PER_DAY, Client, Group, Instance, Therapist
 
-__all__ = ["Loc", "Reported", "clients_left_out", "entry_lists", "field_words"]
+__all__ = ["Loc", "Relation", "Reported", "clients_left_out", "entry_lists", "field_words"]
 
 Loc = tuple[str, int, str]
 """Where a word is: the list (``clients``), the entry's index and the key (``needs[1]``)."""
+
+
+class Relation(NamedTuple):
+    """Words of the ``wanted`` field (``"clients.track"``) must be among the ``offered`` field's
+    words of the other entry: each of them, or one of them when ``any_of`` (a side without
+    words then fits anything)."""
+
+    vocabulary: str
+    wanted: str
+    offered: str
+    any_of: bool = False
 
 
 class Reported(NamedTuple):
@@ -100,7 +112,7 @@ class _Week:
     def __init__(
         self,
         instance: Instance,
-        relations: Sequence[tuple[str, str, str]],
+        relations: Sequence[Relation],
         fixes: _Fixes | None,
         times: _Times,
     ) -> None:
@@ -108,11 +120,12 @@ class _Week:
         self.fixes = fixes
         self.times = times
         self.lists = entry_lists(instance)
-        self._fields: dict[tuple[str, str], list[tuple[str, str, bool]]] = defaultdict(list)
-        for name, wanted, offered in relations:
+        # (vocabulary, attribute, whether the attribute is the wanted side, any_of)
+        self._fields: dict[tuple[str, str], list[tuple[str, str, bool, bool]]] = defaultdict(list)
+        for name, wanted, offered, any_of in relations:
             (w_kind, w_attr), (o_kind, o_attr) = wanted.split("."), offered.split(".")
-            self._fields[w_kind, o_kind].append((name, w_attr, True))
-            self._fields[o_kind, w_kind].append((name, o_attr, False))
+            self._fields[w_kind, o_kind].append((name, w_attr, True, any_of))
+            self._fields[o_kind, w_kind].append((name, o_attr, False, any_of))
         self._profiles: dict[tuple[str, int, str, _Active], _Profile] = {}
         self._options: dict[tuple[object, ...], list[int]] = {}
 
@@ -122,7 +135,7 @@ class _Week:
         if key not in self._profiles:
             self._profiles[key] = tuple(
                 frozenset(self._tokens(name, kind, index, attr, active))
-                for name, attr, _ in self._fields[kind, other]
+                for name, attr, _, _ in self._fields[kind, other]
             )
         return self._profiles[key]
 
@@ -144,25 +157,28 @@ class _Week:
         key = self._key(kind, index, other, active)
         if key not in self._options:
             mine = self.profile(kind, index, other, active)
-            population = getattr(self.lists[kind][index], "population", None)
+            audience = _audience(self.lists[kind][index])
             self._options[key] = [
                 j
                 for j, entry in enumerate(self.lists[other])
-                if _open(entry, kind, population)
+                if _open(entry, kind, audience)
                 and self._fit(kind, mine, other, self.profile(other, j, kind, active))
             ]
         return self._options[key]
 
     def _key(self, kind: str, index: int, other: str, active: _Active) -> tuple[object, ...]:
         """Entries with the same key have the same options."""
-        population = getattr(self.lists[kind][index], "population", None)
+        audience = _audience(self.lists[kind][index])
         mine = self.profile(kind, index, other, active)
-        return (kind, other, mine, population if other == "groups" else None, active)
+        return (kind, other, mine, audience if other == "groups" else None, active)
 
     def _fit(self, kind: str, mine: _Profile, other: str, theirs: _Profile) -> bool:
-        for k, (_, _, wanted) in enumerate(self._fields[kind, other]):
+        for k, (_, _, wanted, any_of) in enumerate(self._fields[kind, other]):
             want, offer = (mine[k], theirs[k]) if wanted else (theirs[k], mine[k])
-            if any(token != _ANY and token not in offer for token in want):
+            if any_of:
+                if want and offer and _ANY not in want and not want & offer:
+                    return False
+            elif any(token != _ANY and token not in offer for token in want):
                 return False
         return True
 
@@ -217,21 +233,29 @@ class _Times:
         return self._free[ci, gi]
 
 
-def _open(entry: object, kind: str, population: object) -> bool:
+def _audience(entry: object) -> tuple[str, str] | None:
+    """A client's population and level of care (None for other entries)."""
+    if isinstance(entry, Client):
+        return entry.population, entry.level_id
+    return None
+
+
+def _open(entry: object, kind: str, audience: tuple[str, str] | None) -> bool:
     """A therapist with caseload for a client or groups for a group; a group of the client's
-    population."""
+    population that serves the client's level of care."""
     if isinstance(entry, Therapist):
         return (entry.max_caseload if kind == "clients" else entry.max_groups) > 0
-    return isinstance(entry, Group) and entry.population == population
+    if not isinstance(entry, Group) or audience is None:
+        return False
+    population, level = audience
+    return entry.population == population and level in entry.level_ids
 
 
 def clients_left_out(
-    instance: Instance, relations: Sequence[tuple[str, str, str]], found: Sequence[Reported]
+    instance: Instance, relations: Sequence[Relation], found: Sequence[Reported]
 ) -> dict[Loc, list[str]]:
-    """For each reported word, the ids of the clients it leaves out.
-
-    ``relations`` are (vocabulary, wanted field, offered field), fields written
-    ``"clients.track"``: each wanted word must be among the offered words of the other entry.
+    """For each reported word, the ids of the clients it leaves out (``relations``: which
+    words must match which).
     The words to blame for a client left out are those of each class without which it still
     could not be placed and, when those and the client's own words are not enough (two
     misspelt groups, either would do), those of each class that would make them enough.

@@ -145,6 +145,68 @@ def test_a_wanted_word_without_a_suggestion_is_reported_an_offered_one_is_not() 
     )
 
 
+PROGRAM = TINY.parent / "program.json"
+
+
+def program_with(edit: Edit) -> Instance:
+    """instances/program.json (version 2), edited. C001 and C004 are PHP clients who reach only
+    north (the PHP day programme meets there; C001 would also be free for the video group, which
+    serves IOP only); C007 an IOP client who reaches only north, but may also join the video
+    group, which has no site."""
+    data: dict[str, Any] = json.loads(PROGRAM.read_text(encoding="utf-8"))
+    edit(data)
+    return parse_instance(data)
+
+
+def test_the_version_2_program_has_no_warnings() -> None:
+    assert vocabulary_warnings(program_with(lambda data: None)) == []
+
+
+def test_a_misspelt_client_site_names_the_client_it_leaves_out() -> None:
+    def edit(data: dict[str, Any]) -> None:
+        for index in (0, 3, 6):
+            data["clients"][index]["sites"] = ["North"]
+
+    instance = program_with(edit)
+    warnings = {w.entry: w for w in vocabulary_warnings(instance)}
+    php = warnings["clients[3] (id C004)"]
+    assert (php.key, php.word, php.suggestion, php.left_out) == (
+        "sites[0]",
+        "North",
+        "north",
+        ("C004",),
+    )
+    assert str(php) == (
+        "clients[3] (id C004): sites[0]: 'North' matches no group's site; "
+        "did you mean 'north'? (C004 cannot be placed because of it)"
+    )
+    # The video group (no site) is open to C007: reported, but it leaves nobody out. It
+    # serves IOP only, so it is no way out for C001.
+    assert warnings["clients[6] (id C007)"].left_out == ()
+    assert warnings["clients[0] (id C001)"].left_out == ("C001",)
+    [reason] = derive_facts(instance).clients["C004"].reasons
+    assert reason.endswith("; site 'North' matches no group's site; did you mean 'north'?")
+
+
+def test_one_site_of_a_client_is_enough() -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["clients"][3]["sites"] = ["north", "Soth"]  # north still reaches PHP-N
+
+    [warning] = vocabulary_warnings(program_with(edit))
+    assert (warning.key, warning.suggestion, warning.left_out) == ("sites[1]", "south", ())
+
+
+def test_a_misspelt_group_site_is_reported_with_the_clients_it_leaves_out() -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["groups"][0]["site"] = "North"  # PHP-N, the PHP clients' one group
+
+    warnings = vocabulary_warnings(program_with(edit))
+    [group] = [w for w in warnings if w.entry == "groups[0] (id PHP-N)"]
+    assert (group.key, group.suggestion) == ("site", "north")
+    assert "C004" in group.left_out
+    assert "C007" not in group.left_out  # IOP: PHP-N was never theirs
+
+
 # ------------------------------------------------------------------ reasons and solve()
 
 

@@ -50,7 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of ``python -m solver`` (also installed as ``iop-roster``)."""
     parser = argparse.ArgumentParser(
         prog="iop-roster" if Path(sys.argv[0]).name == "iop-roster" else "python -m solver",
-        description="Weekly rosters for Intensive Outpatient Programs (format version 1).",
+        description=(
+            "Weekly rosters for Intensive Outpatient and partial-hospitalisation programs\n"
+            "(format versions 1 and 2)."
+        ),
         epilog=EXIT_STATUSES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
