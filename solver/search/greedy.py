@@ -64,7 +64,8 @@ def greedy_roster(
 ) -> Roster:
     """The greedy baseline roster for ``instance`` (status ``feasible``, or ``unknown``).
 
-    The roster obeys every rule of format version 1; ``objective`` is the sum of the penalties
+    The roster obeys every rule (R1-R12: a wanted appointment that does not fit is missed; a
+    required one that fits nowhere keeps the client out); ``objective`` is the sum of the penalties
     it pays and ``best_bound`` is null. ``previous`` does not steer the greedy (it builds the
     week afresh) but its rerun terms are counted, so the objective compares with the solver's.
     ``deadline``: see the module docstring; ``guide``: see :class:`Guide`.

@@ -309,3 +309,19 @@ def test_runner_with_the_greedy_on_a_v2_week(tmp_path: Path) -> None:
     assert fields["objective"] == fields["greedy_objective"]
     assert int(fields["missed"]) >= 0
     assert "| missed |" in (out / "results.md").read_text()
+
+
+@pytest.mark.parametrize("scenario", gen2.SCENARIOS)
+def test_the_greedy_roster_of_a_v2_week_passes_the_checker(scenario: str) -> None:
+    # The greedy baseline obeys version 2 too (appointments of every kind, missed visits):
+    # the checker, which shares no code with it, finds nothing wrong and the same objective.
+    from solver.checker import check
+    from solver.search.greedy import greedy_roster
+
+    instance = parse_instance(gen2.generate_v2("s", scenario, 2))
+    roster = greedy_roster(instance)
+    assert roster.status == "feasible"
+    report = check(instance, roster)
+    assert report.ok, report.lines()
+    assert report.objective == roster.objective
+    assert any(p.appointments for p in roster.clients)
