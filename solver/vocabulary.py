@@ -3,10 +3,10 @@
 A client's ``track`` must be one of a group's ``tracks``; a client's ``needs`` and a group's
 ``facilitator_specialties`` must be among a therapist's ``specialties``; a group's ``audience``
 must be among a client's ``audiences``; a client's ``sites`` must name a group's ``site``
-(version 2; a client with no sites may go anywhere, a group with no site is open to all). A word
-that matches nothing on the other side does not
-make the instance invalid, but it quietly leaves clients out (a client of track
-``Substance Use`` when the groups say ``substance_use``) or keeps a group from running.
+(version 2; a client with no sites may go anywhere, a group with no site is open to all). A
+word that matches nothing on the other side does not make the instance invalid, but it quietly
+leaves clients out (a client of track ``Substance Use`` when the groups say ``substance_use``)
+or keeps a group from running.
 
 Decision: words are compared exactly, by the solver and by the checker alike, and differences
 of case, spacing, ``-`` or ``_`` are *not* normalised silently: a second, looser comparison

@@ -2,10 +2,10 @@
 
 A client is left out by the words when, as far as the words go (and the client's population,
 level of care and busy hours, which often leave a client one group), it has no group someone
-may lead or no possible primary
-therapist, but would have both with every reported word fixed: replaced by its suggestion, or
-matching anything when it has none. Words linked by suggestions (``LCDC`` on a group and
-``lcdc`` on a therapist) form a class, fixed together. This module imports only the instance.
+may lead or no possible primary therapist, but would have both with every reported word fixed:
+replaced by its suggestion, or matching anything when it has none. Words linked by
+suggestions (``LCDC`` on a group and ``lcdc`` on a therapist) form a class, fixed together.
+This module imports only the instance.
 """
 
 from __future__ import annotations
@@ -157,20 +157,20 @@ class _Week:
         key = self._key(kind, index, other, active)
         if key not in self._options:
             mine = self.profile(kind, index, other, active)
-            audience = _audience(self.lists[kind][index])
+            who = _population_level(self.lists[kind][index])
             self._options[key] = [
                 j
                 for j, entry in enumerate(self.lists[other])
-                if _open(entry, kind, audience)
+                if _open(entry, kind, who)
                 and self._fit(kind, mine, other, self.profile(other, j, kind, active))
             ]
         return self._options[key]
 
     def _key(self, kind: str, index: int, other: str, active: _Active) -> tuple[object, ...]:
         """Entries with the same key have the same options."""
-        audience = _audience(self.lists[kind][index])
+        who = _population_level(self.lists[kind][index])
         mine = self.profile(kind, index, other, active)
-        return (kind, other, mine, audience if other == "groups" else None, active)
+        return (kind, other, mine, who if other == "groups" else None, active)
 
     def _fit(self, kind: str, mine: _Profile, other: str, theirs: _Profile) -> bool:
         for k, (_, _, wanted, any_of) in enumerate(self._fields[kind, other]):
@@ -233,21 +233,21 @@ class _Times:
         return self._free[ci, gi]
 
 
-def _audience(entry: object) -> tuple[str, str] | None:
+def _population_level(entry: object) -> tuple[str, str] | None:
     """A client's population and level of care (None for other entries)."""
     if isinstance(entry, Client):
         return entry.population, entry.level_id
     return None
 
 
-def _open(entry: object, kind: str, audience: tuple[str, str] | None) -> bool:
+def _open(entry: object, kind: str, who: tuple[str, str] | None) -> bool:
     """A therapist with caseload for a client or groups for a group; a group of the client's
-    population that serves the client's level of care."""
+    population that serves the client's level of care (``who``)."""
     if isinstance(entry, Therapist):
         return (entry.max_caseload if kind == "clients" else entry.max_groups) > 0
-    if not isinstance(entry, Group) or audience is None:
+    if not isinstance(entry, Group) or who is None:
         return False
-    population, level = audience
+    population, level = who
     return entry.population == population and level in entry.level_ids
 
 
@@ -256,6 +256,7 @@ def clients_left_out(
 ) -> dict[Loc, list[str]]:
     """For each reported word, the ids of the clients it leaves out (``relations``: which
     words must match which).
+
     The words to blame for a client left out are those of each class without which it still
     could not be placed and, when those and the client's own words are not enough (two
     misspelt groups, either would do), those of each class that would make them enough.
