@@ -187,10 +187,11 @@ def _side_by_side(
     full = dataclasses.replace(options, workers=options.worker_count() - 1)
     with_bound_phase = full.worker_count() < BOUND_PHASE_WORKERS
     share = (SEARCH_SHARE - alone) / (1.0 - alone) if with_bound_phase else 1.0
+    stage_2_end = time.perf_counter() + share * inner.left()
     threads = [_repairing(built, incumbent, recorder, inner, options.seed, target, halt)]
     if target is not None:
         # The others take CP-SAT's workers until the bound phase, each with its own seed.
-        until = Deadline(time.perf_counter() + share * inner.left(), halt)
+        until = Deadline(stage_2_end, halt)
         for more in range(1, min(REPAIR_THREADS_WITH_TARGET, options.worker_count())):
             seed = options.seed + more
             threads.append(_repairing(built, incumbent, recorder, until, seed, target, halt))
@@ -198,7 +199,7 @@ def _side_by_side(
     try:
         if cpsat_workers > 0:
             stage_2 = dataclasses.replace(options, workers=cpsat_workers)
-            found += _restarts(built, recorder, stage_2, incumbent, inner, share)
+            found += _restarts(built, recorder, stage_2, incumbent, inner, stage_2_end)
         else:
             threads[-1].join()  # stage 2 ends with the last thread's time
         unproved = not found or found[-1][1] not in _PROOFS
@@ -339,14 +340,13 @@ def _restarts(
     options: SolveOptions,
     incumbent: Incumbent,
     deadline: Deadline,
-    share: float,
+    end: float,
 ) -> list[tuple[cp_model.CpSolver, CpSolverStatus]]:
-    """CP-SAT's search until ``share`` of the time, restarted
+    """CP-SAT's search until ``end`` (a ``time.perf_counter()`` value), restarted
     from the best roster whenever the repair steps have found a better one than its own:
     its own neighbourhoods then polish that roster (a restart costs a presolve, about a
     second on the 200-client tier). The first run lasts :data:`FIRST_RUN_SECONDS`, each
     next one half again as long. The last run's status decides: a proof ends the search."""
-    end = time.perf_counter() + share * deadline.left()
     seconds = FIRST_RUN_SECONDS
     found: list[tuple[cp_model.CpSolver, CpSolverStatus]] = []
     while True:
