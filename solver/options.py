@@ -64,6 +64,10 @@ class SolveOptions:
             large weeks.
         seed: random seed of the search (0 to 2**31 - 1).
         log: let CP-SAT log its search to standard output.
+        bound_phase: ``False`` leaves out the bound phase: the whole time goes to finding
+            rosters, and the bound is only what the search proves on the way. For callers
+            that bound the week another way (a network's site whose bound comes from its
+            own relaxation, :mod:`solver.network.solve`).
 
     Raises:
         ValueError: a value out of range (the message names the field).
@@ -73,6 +77,7 @@ class SolveOptions:
     workers: int | None = None
     seed: int = 0
     log: bool = False
+    bound_phase: bool = True
 
     def __post_init__(self) -> None:
         if not (isinstance(self.time_limit, int | float) and math.isfinite(self.time_limit)):
@@ -89,6 +94,8 @@ class SolveOptions:
             raise ValueError(f"seed must be a whole number, not {self.seed!r}")
         if not 0 <= self.seed <= MAX_SEED:
             raise ValueError(f"seed must be between 0 and {MAX_SEED}, not {self.seed}")
+        if not isinstance(self.bound_phase, bool):
+            raise ValueError(f"bound_phase must be True or False, not {self.bound_phase!r}")
 
     def worker_count(self) -> int:
         """``workers``, or the cores this process may use when it is ``None``."""

@@ -376,7 +376,7 @@ def test_the_bound_phase_keeps_the_roster_valid_and_its_bound_sound(
     monkeypatch.setattr(portfolio, "FIRST_SHARE", 0.01)
     monkeypatch.setattr(portfolio, "SEARCH_SHARE", 0.02)
     # Short repair steps too, so that the bound phase has its time on a loaded machine.
-    monkeypatch.setattr(portfolio, "_repair_share", lambda: 0.1)
+    monkeypatch.setattr(portfolio, "_repair_share", lambda _after_stage_1: 0.1)
     phases: list[float] = []
     real = portfolio._bound_phase
 
@@ -402,3 +402,21 @@ def test_the_bound_phase_keeps_the_roster_valid_and_its_bound_sound(
     # Sound: no roster of the week is below it (a longer solve's roster is one).
     other = solve(instance, SolveOptions(time_limit=4, workers=2, seed=1))
     assert other.objective is not None and roster.best_bound <= other.objective
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("time_limit", 0),
+        ("time_limit", math.inf),
+        ("workers", 0),
+        ("workers", True),
+        ("seed", -1),
+        ("seed", 1.5),
+        ("bound_phase", "no"),
+        ("bound_phase", 0),
+    ],
+)
+def test_solve_options_name_the_field_out_of_range(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=field):
+        SolveOptions(**{field: value})  # type: ignore[arg-type]

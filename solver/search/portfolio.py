@@ -35,7 +35,9 @@ With two workers or more (:func:`_side_by_side`):
    itself, and stage 2 lasts to the end).
 
 With one worker (:func:`_staged`) the stages take turns: CP-SAT's search for
-:data:`FIRST_SHARE` of the time, repair steps, the bound phase.
+:data:`FIRST_SHARE` of the time (skipped after a target), repair steps, the bound phase.
+
+``SolveOptions(bound_phase=False)`` leaves the bound phase out: stage 2 lasts to the end.
 
 A stage that proves its roster optimal (or the pins infeasible) ends the search; so does a
 roster that reaches the proved bound.
@@ -146,15 +148,22 @@ def _staged(
     deadline: Deadline,
     target: Target | None,
 ) -> list[tuple[cp_model.CpSolver, CpSolverStatus]]:
-    """One worker: the three stages one after the other."""
-    solver, code = _cpsat_for(FIRST_SHARE, built, recorder, options, incumbent, deadline)
-    found = [(solver, code)]
-    if code not in _PROOFS:
-        repair_end = time.perf_counter() + _repair_share() * deadline.left()
-        until = Deadline(repair_end, deadline.stop)
-        repair(built, incumbent, recorder, until, options.seed, target=target)
-        if not incumbent.proved() and deadline.left() > 1.0:
-            found.append(_bound_phase(built, recorder, options, incumbent, deadline))
+    """One worker: the three stages one after the other. A week with a target skips stage
+    1, as with two workers: on the twelve 250-client sites of the network tier (41 s each)
+    the sites' rosters summed to 70,627 without it against 75,317 with it, and week A and
+    two version-2 tier-m weeks (60 s, seeds 0 and 1) were better in six solves of six
+    (benchmarks/README.md, sixteenth session)."""
+    found: list[tuple[cp_model.CpSolver, CpSolverStatus]] = []
+    if target is None:
+        solver, code = _cpsat_for(FIRST_SHARE, built, recorder, options, incumbent, deadline)
+        found.append((solver, code))
+        if code in _PROOFS:
+            return found
+    share = _repair_share(target is None) if options.bound_phase else 1.0
+    until = Deadline(time.perf_counter() + share * deadline.left(), deadline.stop)
+    repair(built, incumbent, recorder, until, options.seed, target=target)
+    if options.bound_phase and not incumbent.proved() and deadline.left() > 1.0:
+        found.append(_bound_phase(built, recorder, options, incumbent, deadline))
     return found
 
 
@@ -185,7 +194,7 @@ def _side_by_side(
     inner = Deadline(deadline.at, halt)
     relay = _relay_stop(deadline, halt)
     full = dataclasses.replace(options, workers=options.worker_count() - 1)
-    with_bound_phase = full.worker_count() < BOUND_PHASE_WORKERS
+    with_bound_phase = options.bound_phase and full.worker_count() < BOUND_PHASE_WORKERS
     share = (SEARCH_SHARE - alone) / (1.0 - alone) if with_bound_phase else 1.0
     stage_2_end = time.perf_counter() + share * inner.left()
     threads = [_repairing(built, incumbent, recorder, inner, options.seed, target, halt)]
@@ -392,9 +401,10 @@ def _relay_stop(deadline: Deadline, halt: threading.Event) -> threading.Thread:
     return thread
 
 
-def _repair_share() -> float:
-    """The share of the time left after stage 1 for the repair steps."""
-    return (SEARCH_SHARE - FIRST_SHARE) / (1.0 - FIRST_SHARE)
+def _repair_share(after_stage_1: bool) -> float:
+    """The share of the time left for the repair steps (after stage 1, or from the start)."""
+    first = FIRST_SHARE if after_stage_1 else 0.0
+    return (SEARCH_SHARE - first) / (1.0 - first)
 
 
 def _bound_phase(

@@ -12,6 +12,7 @@ from benchmarks.generate_network import generate_network
 from solver.checker import check
 from solver.instance import Instance, parse_instance
 from solver.network.decompose import decompose, part_instance
+from solver.network import solve as network_solve
 from solver.network.solve import solve_network
 from solver.options import SolveOptions
 from solver.solving import solve
@@ -123,3 +124,28 @@ def test_links_worked_out_site_by_site_are_the_whole_week_s(links: dict[str, flo
             assert mine.kinds[kind].starts == kf.starts, (cid, kind)
     for group, leaders in whole.facilitators.items():
         assert sorted(by_site.facilitators.get(group, [])) == sorted(leaders), group
+
+
+@pytest.mark.parametrize(("links", "exact"), [({}, True), ({"floating": 1.0}, False)])
+def test_only_a_site_of_a_split_component_leaves_out_its_bound_phase(
+    monkeypatch: pytest.MonkeyPatch, links: dict[str, float], exact: bool
+) -> None:
+    """A whole component's own bound is the week's; a split site's is not used (its
+    relaxation's is), so its solve spends the bound phase's time on its roster."""
+    instance = week(0, **links)
+    asked: list[bool] = []
+    real = network_solve.solve_part
+
+    def spy(text: str, seconds: float, seed: int, bound_phase: bool = True) -> object:
+        asked.append(bound_phase)
+        return real(text, seconds, seed, bound_phase)
+
+    monkeypatch.setattr(network_solve, "solve_part", spy)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        result = solve_network(
+            instance, SolveOptions(time_limit=8, seed=0), executor=pool, max_clients=25
+        )
+    assert asked == [exact] * 3
+    assert all(p.exact == exact for p in result.parts)
+    report = check(instance, result.roster)
+    assert report.ok, report.lines()

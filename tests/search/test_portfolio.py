@@ -353,3 +353,51 @@ def test_with_a_target_two_workers_run_two_threads_of_repair_steps(
     else:
         assert seeds == [7]
         assert stages == ["alone", "cp-sat x1", "bound x1"]
+
+
+def _stages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Stand-ins for the search's stages that only record themselves, in order."""
+    stages: list[str] = []
+
+    def record(name: str, result: object) -> object:
+        def stand_in(*args: object, **kwargs: object) -> object:
+            stages.append(name)
+            return result
+
+        return stand_in
+
+    feasible = (object(), portfolio.cp_model.FEASIBLE)
+    monkeypatch.setattr(portfolio, "repair", record("repair", 0))
+    monkeypatch.setattr(portfolio, "_restarts", record("cp-sat", []))
+    monkeypatch.setattr(portfolio, "_bound_phase", record("bound", feasible))
+    monkeypatch.setattr(portfolio, "_cpsat_for", record("alone", feasible))
+    monkeypatch.setattr(portfolio, "_hint_best", lambda *args: None)
+    return stages
+
+
+@pytest.mark.parametrize("with_target", [True, False])
+@pytest.mark.parametrize("bound_phase", [True, False])
+def test_one_worker_skips_cpsat_alone_after_a_target_and_the_bound_phase_on_request(
+    monkeypatch: pytest.MonkeyPatch, with_target: bool, bound_phase: bool
+) -> None:
+    """With one worker, a week with a target goes straight to the repair steps (as with two
+    workers); ``bound_phase=False`` leaves the bound phase out."""
+    built, _ = _built(parse_instance(generate("s", "overload", 2)))
+    stages = _stages(monkeypatch)
+    found = target.Target({}, {}, {}, 0, 0, True, 1, 0) if with_target else None
+    options = SolveOptions(time_limit=10, workers=1, seed=7, bound_phase=bound_phase)
+    recorder = Recorder(time.perf_counter(), None)
+    deadline = Deadline(time.perf_counter() + 5)
+    portfolio._staged(built, recorder, options, lns.Incumbent(), deadline, found)
+    expected = ([] if with_target else ["alone"]) + ["repair"] + (["bound"] if bound_phase else [])
+    assert stages == expected
+
+
+def test_two_workers_leave_the_bound_phase_out_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    built, _ = _built(parse_instance(generate("s", "overload", 2)))
+    stages = _stages(monkeypatch)
+    options = SolveOptions(time_limit=10, workers=2, seed=7, bound_phase=False)
+    recorder = Recorder(time.perf_counter(), None)
+    deadline = Deadline(time.perf_counter() + 5)
+    portfolio._side_by_side(built, recorder, options, lns.Incumbent(), deadline, None)
+    assert sorted(stages) == ["alone", "cp-sat", "repair"]  # the repair steps run on a thread
