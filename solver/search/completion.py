@@ -36,6 +36,7 @@ def complete(
     *,
     recorder: Recorder | None = None,
     workers: int = 1,
+    seconds: float = COMPLETE_SECONDS,
 ) -> bool:
     """Offer ``roster`` (a hand-built one) as a full vector of the model's values, and hint
     the model with it (a whole hint: CP-SAT's first roster at once, where an incomplete one
@@ -47,7 +48,8 @@ def complete(
     fit a missed visit by moving others); the copy is then solved. Skipped when the roster
     places someone where the model cannot. Returns whether the roster was offered;
     ``recorder`` hears of a kept roster. ``workers``: CP-SAT's, when nothing else runs
-    beside it (two workers found better times than one in the same 5 s on three weeks)."""
+    beside it (two workers found better times than one in the same 5 s on three weeks).
+    ``seconds``: the most the solve of the copy may take."""
     model = built.model.clone()
     proto = model.proto
     proto.solution_hint.vars.clear()
@@ -66,7 +68,7 @@ def complete(
         fix_value(model, item.var.index, item.value)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
-    solver.parameters.max_time_in_seconds = max(0.01, min(COMPLETE_SECONDS, deadline.left()))
+    solver.parameters.max_time_in_seconds = max(0.01, min(seconds, deadline.left()))
     solver.parameters.catch_sigint_signal = False
     with stopped_on_request(solver, deadline):
         code = solver.solve(model)

@@ -11,8 +11,8 @@ import pytest
 from benchmarks.generate_network import generate_network
 from solver.checker import check
 from solver.instance import Instance, parse_instance
-from solver.network.decompose import decompose, part_instance
 from solver.network import solve as network_solve
+from solver.network.decompose import decompose, part_instance
 from solver.network.solve import solve_network
 from solver.options import SolveOptions
 from solver.solving import solve

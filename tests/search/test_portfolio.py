@@ -401,3 +401,29 @@ def test_two_workers_leave_the_bound_phase_out_on_request(monkeypatch: pytest.Mo
     deadline = Deadline(time.perf_counter() + 5)
     portfolio._side_by_side(built, recorder, options, lns.Incumbent(), deadline, None)
     assert sorted(stages) == ["alone", "cp-sat", "repair"]  # the repair steps run on a thread
+
+
+@pytest.mark.parametrize("with_target", [True, False])
+def test_the_starting_roster_is_completed_briefly_when_a_target_follows(
+    monkeypatch: pytest.MonkeyPatch, with_target: bool
+) -> None:
+    """A target's guided rosters usually replace the starting roster, so its completion gets
+    :data:`~solver.search.portfolio.START_COMPLETE_SECONDS`, not the usual 5 s."""
+    built, warm = _built(parse_instance(generate("s", "overload", 2)))
+    clients = len(built.variables.placed_clients())
+    monkeypatch.setattr(portfolio, "TARGET_CLIENTS", clients if with_target else clients + 1)
+    asked: list[float] = []
+
+    def complete(*args: object, seconds: float, **kwargs: object) -> bool:
+        asked.append(seconds)
+        return True
+
+    monkeypatch.setattr(portfolio, "complete", complete)
+    monkeypatch.setattr(portfolio, "_target", lambda *args: None)
+    monkeypatch.setattr(portfolio, "_staged", lambda *args: [])
+    options = SolveOptions(time_limit=10, workers=1, seed=0)
+    recorder = Recorder(time.perf_counter(), None)
+    portfolio.search_week(built, recorder, options, deadline=Deadline(), start_from=[warm])
+    short = portfolio.START_COMPLETE_SECONDS
+    assert asked == [short if with_target else completion.COMPLETE_SECONDS]
+    assert short < completion.COMPLETE_SECONDS
