@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from benchmarks.generate_network import generate_network_tier  # noqa: E402
 from solver.checker import check  # noqa: E402
 from solver.instance import parse_instance  # noqa: E402
-from solver.network.solve import BOUND_SHARE, solve_network  # noqa: E402
+from solver.network.solve import share_time, solve_network  # noqa: E402
 from solver.options import SolveOptions  # noqa: E402
 
 
@@ -94,9 +94,10 @@ def main() -> None:
     print("\nsearch seconds per part with k worker processes (same time limit):")
     print("| workers | rounds | seconds per part |")
     print("|---:|---:|---:|")
+    split = base["bound_tasks"]
     for k in (1, 2, 4, 8, 16, 32, 64, 128):
         rounds = -(-parts // k)
-        print(f"| {k} | {rounds} | {left * (1 - BOUND_SHARE) / rounds:.0f} |")
+        print(f"| {k} | {rounds} | {share_time(left, parts, split, k)[0]:.0f} |")
 
 
 if __name__ == "__main__":

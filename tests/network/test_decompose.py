@@ -149,3 +149,20 @@ def test_only_a_site_of_a_split_component_leaves_out_its_bound_phase(
     assert all(p.exact == exact for p in result.parts)
     report = check(instance, result.roster)
     assert report.ok, report.lines()
+
+
+@pytest.mark.parametrize(
+    ("left", "parts", "split", "slots"),
+    [(293.0, 12, 12, 2), (470.0, 81, 80, 2), (293.0, 12, 12, 16), (60.0, 3, 0, 2)],
+)
+def test_the_time_is_shared_between_the_parts_and_the_relaxations(
+    left: float, parts: int, split: int, slots: int
+) -> None:
+    per_part, per_bound = network_solve.share_time(left, parts, split, slots)
+    part_rounds, bound_rounds = -(-parts // slots), -(-split // slots)
+    assert part_rounds * per_part + bound_rounds * per_bound <= left + 1.0  # 1-s floor
+    assert per_bound <= network_solve.BOUND_TASK_SECONDS
+    if split:
+        assert bound_rounds * per_bound <= network_solve.BOUND_SHARE * left + 1e-9
+    else:
+        assert per_part == min(left, left / part_rounds)
