@@ -376,7 +376,7 @@ def test_the_bound_phase_keeps_the_roster_valid_and_its_bound_sound(
     monkeypatch.setattr(portfolio, "FIRST_SHARE", 0.01)
     monkeypatch.setattr(portfolio, "SEARCH_SHARE", 0.02)
     # Short repair steps too, so that the bound phase has its time on a loaded machine.
-    monkeypatch.setattr(portfolio, "_repair_share", lambda _after_stage_1: 0.1)
+    monkeypatch.setattr(portfolio, "_repair_share", lambda _first: 0.1)
     phases: list[float] = []
     real = portfolio._bound_phase
 

@@ -113,15 +113,15 @@ def search_week(
     recorder.share = lambda values, objective: incumbent.offer(objective, values, None)
     with_target = len(built.variables.placed_clients()) >= TARGET_CLIENTS
     seconds = START_COMPLETE_SECONDS if with_target else COMPLETE_SECONDS
+    workers = options.worker_count()
     try:
         for roster in start_from:
-            workers = options.worker_count()
             if complete(built, roster, incumbent, deadline, workers=workers, seconds=seconds):
                 break
         target = None
         if with_target:
             target = _target(built, incumbent, recorder, options, deadline)
-        if options.worker_count() == 1:
+        if workers == 1:
             found = _staged(built, recorder, options, incumbent, deadline, target)
         else:
             found = _side_by_side(built, recorder, options, incumbent, deadline, target)
@@ -168,7 +168,8 @@ def _staged(
         found.append((solver, code))
         if code in _PROOFS:
             return found
-    share = _repair_share(target is None) if options.bound_phase else 1.0
+    first = FIRST_SHARE if target is None else 0.0
+    share = _repair_share(first) if options.bound_phase else 1.0
     until = Deadline(time.perf_counter() + share * deadline.left(), deadline.stop)
     repair(built, incumbent, recorder, until, options.seed, target=target)
     if options.bound_phase and not incumbent.proved() and deadline.left() > 1.0:
@@ -204,7 +205,7 @@ def _side_by_side(
     relay = _relay_stop(deadline, halt)
     full = dataclasses.replace(options, workers=options.worker_count() - 1)
     with_bound_phase = options.bound_phase and full.worker_count() < BOUND_PHASE_WORKERS
-    share = (SEARCH_SHARE - alone) / (1.0 - alone) if with_bound_phase else 1.0
+    share = _repair_share(alone) if with_bound_phase else 1.0
     stage_2_end = time.perf_counter() + share * inner.left()
     threads = [_repairing(built, incumbent, recorder, inner, options.seed, target, halt)]
     if target is not None:
@@ -410,9 +411,9 @@ def _relay_stop(deadline: Deadline, halt: threading.Event) -> threading.Thread:
     return thread
 
 
-def _repair_share(after_stage_1: bool) -> float:
-    """The share of the time left for the repair steps (after stage 1, or from the start)."""
-    first = FIRST_SHARE if after_stage_1 else 0.0
+def _repair_share(first: float) -> float:
+    """The share of the time left after a first stage that took ``first`` of it (0 when
+    there was none) for stage 2, so that stages 1 and 2 end at :data:`SEARCH_SHARE`."""
     return (SEARCH_SHARE - first) / (1.0 - first)
 
 
