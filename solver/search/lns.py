@@ -141,7 +141,7 @@ def repair(
             free = towards_target(decisions, shape, target, sizes["target"], rng)
             moves = [] if free is None else decisions.towards(target, free.clients)
         if free is None:
-            free = choose(decisions, shape, sizes["choose"], rng, frozenset(tried))
+            free = choose(decisions, shape, sizes["choose"], rng, frozenset(tried), target)
         seconds = min(STEP_SECONDS, deadline.left())
         started = time.perf_counter()
         fixings = decisions.fixings(best.values, shape, free)

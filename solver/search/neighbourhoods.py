@@ -22,7 +22,7 @@ from solver.model import RosterModel
 from solver.precompute import Facts, spans_overlap
 from solver.search.target import Target
 
-__all__ = ["Decisions", "Neighbourhood", "Shape", "choose", "towards_target"]
+__all__ = ["Decisions", "Missed", "Neighbourhood", "Shape", "choose", "towards_target"]
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,9 @@ class _ClientLiterals:
     therapists: tuple[tuple[str, int], ...]
     providers: tuple[tuple[str, int], ...]  # specialist providers, any kind
     times: tuple[int, ...]  # appointment starts, days and presences
-    # per wanted kind: the presence literals of its appointments, its possible providers
-    wanted: tuple[tuple[tuple[int, ...], tuple[str, ...]], ...]
+    # per wanted kind: the kind, the presence literals of its appointments, its possible
+    # providers
+    wanted: tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,15 @@ class Neighbourhood:
     opens: str | None = None  # the group an "open" neighbourhood tries to open
 
 
+@dataclass(frozen=True)
+class Missed:
+    """A wanted kind of which a roster misses an appointment of a client it places."""
+
+    client: str
+    kind: str
+    providers: tuple[str, ...]  # who could hold it
+
+
 @dataclass
 class Shape:
     """Who is where in one roster (a vector of the model's values)."""
@@ -59,7 +69,7 @@ class Shape:
     providers_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     primary_of: dict[str, str] = field(default_factory=dict)
     facilitated_by: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    missed: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # client, providers
+    missed: list[Missed] = field(default_factory=list)
 
 
 class Decisions:
@@ -93,7 +103,11 @@ class Decisions:
                 )
             ]
             wanted = tuple(
-                (tuple(lit.index for lit in slots.present), tuple(sorted(slots.providers)))
+                (
+                    slots.kind,
+                    tuple(lit.index for lit in slots.present),
+                    tuple(sorted(slots.providers)),
+                )
                 for slots in v.slots(client_id)
                 if not slots.required
             )
@@ -139,9 +153,9 @@ class Decisions:
             for therapist_id, index in lits.therapists:
                 if values[index]:
                     shape.primary_of[client_id] = therapist_id
-            for present, providers in lits.wanted:
+            for kind, present, providers in lits.wanted:
                 if not all(values[index] for index in present):
-                    shape.missed.append((client_id, providers))
+                    shape.missed.append(Missed(client_id, kind, providers))
         for therapist_id, group_id, index in self._facilitates:
             if values[index]:
                 shape.facilitated_by[therapist_id].append(group_id)
@@ -190,16 +204,19 @@ def choose(
     size: int,
     rng: random.Random,
     tried: frozenset[str] = frozenset(),
+    target: Target | None = None,
 ) -> Neighbourhood:
     """A neighbourhood of about ``size`` clients (at least one group's or one caseload's
     worth when the roster has them): around a missed wanted appointment
     :data:`MISSED_SHARE` of the time while there are any; else around a client left out
     most of the time while there are any, else around random groups and caseloads.
-    ``tried``: groups that steps from this roster have already failed to open."""
+    ``tried``: groups that steps from this roster have already failed to open. ``target``:
+    the placement relaxation's solution, whose held appointments come first (see
+    :func:`_around_missed`)."""
     facts = decisions.facts
     unplaced = [c for c in shape.unplaced if facts.clients[c].placeable]
     if shape.missed and rng.random() < MISSED_SHARE:
-        clients, providers = _around_missed(shape, size, rng)
+        clients, providers = _around_missed(shape, size, rng, {} if target is None else target.held)
         for client_id in clients:
             providers |= shape.providers_of.get(client_id, set())
         return Neighbourhood(clients, providers, "missed")
@@ -244,7 +261,7 @@ def towards_target(
     moved_set = set(moved)
     seeds = [c for c in moved if c in target.group_of and c not in shape.group_of]
     if not seeds:
-        missing = {client_id for client_id, _ in shape.missed}
+        missing = {m.client for m in shape.missed}
         seeds = [c for c in moved if c in missing]
     seed = rng.choice(seeds or moved)
     target_members: dict[str, list[str]] = defaultdict(list)
@@ -350,23 +367,29 @@ def _around_unplaced(
     return clients, providers
 
 
-def _around_missed(shape: Shape, size: int, rng: random.Random) -> tuple[set[str], set[str]]:
-    """A client missing a wanted appointment, the provider they have for its kind and a few
-    others who could hold it (every client of those providers may then move their
+def _around_missed(
+    shape: Shape, size: int, rng: random.Random, held: dict[tuple[str, str], str]
+) -> tuple[set[str], set[str]]:
+    """A client missing a wanted appointment (one that the target's ``held`` holds while
+    there are any), the provider they have for its kind, the provider the target gives it,
+    and a few others who could hold it (every client of those providers may then move their
     appointments), and other clients missing appointments those providers could hold."""
-    client_id, candidates = rng.choice(shape.missed)
-    own = shape.providers_of.get(client_id, set())
-    providers = {p for p in candidates if p in own}
-    others = [p for p in candidates if p not in own]
+    held_missed = [m for m in shape.missed if (m.client, m.kind) in held]
+    seed = rng.choice(held_missed or shape.missed)
+    own = shape.providers_of.get(seed.client, set())
+    providers = {p for p in seed.providers if p in own}
+    if (seed.client, seed.kind) in held:
+        providers.add(held[seed.client, seed.kind])
+    others = [p for p in seed.providers if p not in providers]
     providers.update(rng.sample(others, min(max(0, PROVIDERS_TRIED - len(providers)), len(others))))
-    clients = {client_id}
+    clients = {seed.client}
     missing = list(shape.missed)
     rng.shuffle(missing)
-    for other, wanted in missing:
+    for other in missing:
         if len(clients) >= max(MIN_MISSED, size // 4):
             break
-        if providers & set(wanted):
-            clients.add(other)
+        if providers & set(other.providers):
+            clients.add(other.client)
     return clients, providers
 
 

@@ -6,20 +6,17 @@ therapist clients whose appointments cannot all be fitted into the therapist's c
 week A of issue 15 the first solution overbooked 9 of 25 therapists.
 
 :func:`relaxed_target` works like a logic-based Benders decomposition: it solves the
-relaxation, then, for each therapist, checks whether the required appointments of the
-primary kinds of the clients the solution gives them fit the therapist's calendar (each
-appointment at one of the client's feasible starts with the therapist, clear of the
-client's group meetings and of the meetings the therapist leads, none overlapping, one a
-day per kind). A therapist whose clients do not fit gives a *cut*: a smallest set of those
-clients found by deletion, with their groups and the groups the therapist leads, may not
-all be chosen again. The check leaves out other rules (the client's other appointments,
-wanted kinds), so it only says "does not fit" when no roster could: every cut is valid and
-the relaxation's bound stays a lower bound for every roster. The cut relaxation is solved
-again from the last solution, until its solution fits every calendar or time runs out; each
-solve ends once its solution is within :data:`ROUND_GAP` of its bound.
+relaxation, then checks each therapist's calendar (:func:`~solver.search.calendars.calendar_cuts`):
+do the required appointments of the primary kinds of the clients the solution gives them, and
+the wanted appointments it holds with them, fit? A therapist whose appointments do not fit
+gives a *cut* that the next solve obeys; every cut is valid, so the relaxation's bound stays a
+lower bound for every roster. The cut relaxation is solved again from the last solution, until
+its solution fits every calendar or time runs out; each solve ends once its solution is within
+:data:`ROUND_GAP` of its bound.
 
 The solution (a :class:`Target`) guides the search (:mod:`solver.search.portfolio`): the
-greedy builds a roster towards it and repair steps move clients to it.
+greedy builds a roster towards it, repair steps move clients to it, and the steps built
+around a missed wanted appointment take first the ones it holds, with the provider it chose.
 """
 
 from __future__ import annotations
@@ -29,14 +26,13 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
-from ortools.util.python.sorted_interval_list import Domain
 
-from solver.instance import MINUTES_PER_DAY
 from solver.options import Deadline, Stopped
-from solver.precompute import ClientFacts, Facts, Span, spans_overlap
+from solver.precompute import ClientFacts, Facts, Span
+from solver.search.calendars import calendar_cuts
 from solver.search.phases import hint_whole, stopped_on_request
 from solver.search.relaxed_bound import Relaxation, build_relaxation, new_solver, union
 from solver.search.visits import (
@@ -69,10 +65,6 @@ LAST_ROUND_SECONDS = 0.05
 """Less time than this left, no round starts; a round that ends with less than this left was
 cut short by the time."""
 
-CHECK_SECONDS = 0.5
-"""The most one calendar check may take (an unfinished check counts as fitting)."""
-
-
 Placements = tuple[dict[str, str], dict[str, str], dict[str, str]]
 """Where a roster places clients: client -> group, client -> primary therapist, group ->
 facilitator."""
@@ -90,6 +82,9 @@ class Target:
     fits: bool  # every therapist's calendar holds the appointments it gives them
     rounds: int
     cuts: int
+    # (client id, wanted kind) -> the provider of the appointments of the kind it holds, for
+    # every wanted kind it holds at least one appointment of.
+    held: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def relaxed_target(
@@ -131,12 +126,18 @@ def relaxed_target(
         if math.isfinite(solver.best_objective_bound):
             bound = max(bound, math.ceil(solver.best_objective_bound - 1e-6))
         found = _read(relaxation, solver)
-        new_cuts = _cuts(facts, relaxation, found, until)
+        new_cuts = calendar_cuts(facts, relaxation, found, solver.boolean_value, until)
         held = relaxation.held
         capacity = capacity_cuts(relaxation.model, facts, held, solver.boolean_value, until)
         cuts += len(new_cuts) + capacity
         target = Target(
-            *found, round(solver.objective_value), max(0, bound), not new_cuts, rounds, cuts
+            *found,
+            round(solver.objective_value),
+            max(0, bound),
+            not new_cuts,
+            rounds,
+            cuts,
+            _held(relaxation, solver),
         )
         log.info(
             "target round %d: objective %d, bound %d, %d cuts, %d capacity cuts, %.1fs",
@@ -263,116 +264,9 @@ def _read(relaxation: Relaxation, solver: cp_model.CpSolver) -> Placements:
     )
 
 
-def _cuts(
-    facts: Facts,
-    relaxation: Relaxation,
-    found: Placements,
-    deadline: Deadline,
-) -> list[list[cp_model.IntVar]]:
-    """For each therapist whose calendar cannot hold what ``found`` gives them, the literals
-    of a smallest set of their clients (and their groups) and of the groups they lead."""
-    group_of, therapist_of, facilitator_of = found
-    clients_of: dict[str, list[str]] = defaultdict(list)
-    for client_id, therapist_id in therapist_of.items():
-        clients_of[therapist_id].append(client_id)
-    led: dict[str, list[str]] = defaultdict(list)
-    for group_id, therapist_id in facilitator_of.items():
-        led[therapist_id].append(group_id)
-    out: list[list[cp_model.IntVar]] = []
-    for therapist_id, client_ids in clients_of.items():
-        if deadline.expired():
-            break
-        check = _Calendar(facts, therapist_id, led.get(therapist_id, []), group_of)
-        if check.fits(client_ids):
-            continue
-        core = list(client_ids)
-        for client_id in list(core):
-            rest = [c for c in core if c != client_id]
-            if not check.fits(rest):
-                core = rest
-        literals = [relaxation.primary[c, therapist_id] for c in core]
-        literals += [relaxation.assign[c, group_of[c]] for c in core if check.blocked_by_group(c)]
-        literals += [relaxation.leads[therapist_id, g] for g in check.leading_used]
-        out.append(literals)
-    return out
-
-
-class _Calendar:
-    """One therapist's calendar: does it hold the required primary-kind appointments of a
-    set of clients, each in their group's company?"""
-
-    def __init__(
-        self, facts: Facts, therapist_id: str, led: list[str], group_of: dict[str, str]
-    ) -> None:
-        self.facts = facts
-        self.therapist_id = therapist_id
-        self.led = [(g, facts.meetings[g]) for g in led]
-        self.group_of = group_of
-        self.leading_used: set[str] = set()  # led groups whose meetings took a start away
-        self._by_group: set[str] = set()  # clients whose group's meetings took a start away
-        self._known: dict[str, list[tuple[int, int, list[int]]]] = {}
-
-    def blocked_by_group(self, client_id: str) -> bool:
-        return client_id in self._by_group
-
-    def _starts(self, client_id: str) -> list[tuple[int, int, list[int]]]:
-        """(appointments, minutes, starts) per required primary kind of the client, worked
-        out once per client (the deletion in :func:`_cuts` asks again and again)."""
-        known = self._known.get(client_id)
-        if known is None:
-            known = self._known[client_id] = self._work_out(client_id)
-        return known
-
-    def _work_out(self, client_id: str) -> list[tuple[int, int, list[int]]]:
-        cf = self.facts.clients[client_id]
-        group = self.facts.instance.group(self.group_of[client_id])
-        own = [] if group.pull_out else self.facts.meetings[group.id]
-        out = []
-        for kf in cf.kinds.values():
-            if not (kf.primary and kf.required) or self.therapist_id not in kf.starts:
-                continue
-            kept = []
-            for start in kf.starts[self.therapist_id]:
-                span = (start, start + kf.minutes)
-                if _hits(span, own):
-                    self._by_group.add(client_id)
-                    continue
-                hit = [g for g, meetings in self.led if _hits(span, meetings)]
-                if hit:
-                    self.leading_used.update(hit)
-                    continue
-                kept.append(start)
-            out.append((kf.count, kf.minutes, kept))
-        return out
-
-    def fits(self, client_ids: list[str]) -> bool:
-        model = cp_model.CpModel()
-        intervals = [
-            model.new_fixed_size_interval_var(lo, hi - lo, "led")
-            for _, meetings in self.led
-            for lo, hi in meetings
-        ]
-        for client_id in client_ids:
-            for count, minutes, starts in self._starts(client_id):
-                if len({s // MINUTES_PER_DAY for s in starts}) < count:
-                    return False
-                days = []
-                for _ in range(count):
-                    start = model.new_int_var_from_domain(Domain.from_values(starts), "start")
-                    intervals.append(model.new_fixed_size_interval_var(start, minutes, "appt"))
-                    if count > 1:
-                        day = model.new_int_var(0, 6, "day")
-                        model.add_division_equality(day, start, MINUTES_PER_DAY)
-                        days.append(day)
-                if days:
-                    model.add_all_different(days)
-        model.add_no_overlap(intervals)
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = CHECK_SECONDS
-        solver.parameters.catch_sigint_signal = False
-        return solver.solve(model) != cp_model.INFEASIBLE
-
-
-def _hits(span: Span, spans: list[Span]) -> bool:
-    return any(spans_overlap(span, other) for other in spans)
+def _held(relaxation: Relaxation, solver: cp_model.CpSolver) -> dict[tuple[str, str], str]:
+    return {
+        (client_id, kind): provider
+        for (client_id, kind, provider), literals in relaxation.held.items()
+        if any(solver.boolean_value(lit) for lit in literals)
+    }

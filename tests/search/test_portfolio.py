@@ -232,7 +232,7 @@ def test_a_target_neighbourhood_starts_from_a_client_missing_a_visit() -> None:
     guide = target.Target(
         dict(shape.group_of), therapist_of, {}, objective=0, bound=0, fits=True, rounds=1, cuts=0
     )
-    missing = dataclasses.replace(shape, missed=[(movable[1], ())])
+    missing = dataclasses.replace(shape, missed=[neighbourhoods.Missed(movable[1], "family", ())])
     for seed in range(8):
         free = neighbourhoods.towards_target(decisions, missing, guide, 1, random.Random(seed))
         assert free is not None and free.clients == {movable[1]}

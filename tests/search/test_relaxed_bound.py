@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,8 +29,8 @@ from solver import Instance, Roster, SolveOptions, load_instance, parse_instance
 from solver.checker import check
 from solver.options import Deadline
 from solver.precompute import Facts, derive_facts
+from solver.search import calendars, target
 from solver.search import relaxed_bound as relaxed
-from solver.search import target
 from solver.search.greedy import greedy_roster
 from solver.search.large import static_bound
 from solver.search.phases import stopped_on_request
@@ -269,20 +270,28 @@ def test_a_window_of_the_week_bounds_the_sessions_inside_it() -> None:
     assert _tight_bound(facts) == 1000 == _optimal_of(instance)
 
 
+def _items(*keys: tuple[str, str, int]) -> list[calendars._Item]:
+    """Calendar items (client, kind, count) with literals of a throwaway model."""
+    model = cp_model.CpModel()
+    return [calendars._Item(c, k, n, model.new_bool_var(f"{c} {k}")) for c, k, n in keys]
+
+
 def test_a_calendar_holds_what_fits_and_refuses_what_does_not() -> None:
     facts = derive_facts(_window_week())
     group_of = {"C1": "G", "C2": "G", "C3": "G"}
-    calendar = target._Calendar(facts, "T1", [], group_of)
-    assert calendar.fits(["C1", "C3"]) and calendar.fits(["C2", "C3"])
-    assert not calendar.fits(["C1", "C2"])
+    c1, c2, c3 = _items(*((c, "individual", 1) for c in ("C1", "C2", "C3")))
+    calendar = calendars._Calendar(facts, "T1", [], group_of)
+    assert calendar.fits([c1, c3]) and calendar.fits([c2, c3])
+    assert not calendar.fits([c1, c2])
     # Leading the group takes nothing from monday 10:00-11:00: still one of the two.
-    leading = target._Calendar(facts, "T1", ["G"], group_of)
-    assert leading.fits(["C1", "C3"]) and not leading.fits(["C1", "C2", "C3"])
+    leading = calendars._Calendar(facts, "T1", ["G"], group_of)
+    assert leading.fits([c1, c3]) and not leading.fits([c1, c2, c3])
 
 
-@pytest.mark.parametrize("name", ["program", "s-normal-1", "v2-s-overload-2"])
+@pytest.mark.parametrize("name", ["program", "s-normal-1", "v2-s-overload-2", "v2-s-evening-2"])
 def test_every_rosters_calendars_fit(name: str) -> None:
-    """The calendar check never refuses what a roster holds (so its cuts are valid)."""
+    """The calendar check never refuses what a roster holds, its wanted appointments with
+    each provider included (so its cuts are valid)."""
     instance = _week(name)
     facts = derive_facts(instance)  # every start: a roster may use any
     for roster in (_optimal(name), greedy_roster(instance)):
@@ -292,12 +301,14 @@ def test_every_rosters_calendars_fit(name: str) -> None:
         led: dict[str, list[str]] = {}
         for g in roster.groups:
             led.setdefault(g.facilitator, []).append(g.id)
-        clients: dict[str, list[str]] = {}
+        held: dict[str, Counter[tuple[str, str]]] = {}
         for p in roster.clients:
-            clients.setdefault(p.therapist, []).append(p.id)
-        for therapist_id, client_ids in clients.items():
-            calendar = target._Calendar(facts, therapist_id, led.get(therapist_id, []), group_of)
-            assert calendar.fits(client_ids), (name, therapist_id)
+            for a in p.appointments:
+                held.setdefault(a.provider, Counter())[p.id, a.kind] += 1
+        for therapist_id, counts in held.items():
+            items = _items(*((c, k, n) for (c, k), n in counts.items()))
+            calendar = calendars._Calendar(facts, therapist_id, led.get(therapist_id, []), group_of)
+            assert calendar.fits(items), (name, therapist_id)
 
 
 @pytest.mark.parametrize("name", ["tiny", "s-normal-1", "v2-s-overload-2"])

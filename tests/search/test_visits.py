@@ -28,8 +28,9 @@ from solver.model import build_model
 from solver.model.extract import roster_from_solution
 from solver.options import Deadline
 from solver.precompute import derive_facts
-from solver.search import completion, lns, neighbourhoods
+from solver.search import calendars, completion, lns, neighbourhoods
 from solver.search import relaxed_bound as relaxed
+from solver.search import target as target_module
 from solver.search.greedy import greedy_roster
 from solver.search.lns import Incumbent
 from solver.search.neighbourhoods import Decisions
@@ -41,6 +42,7 @@ Doc = dict[str, Any]
 
 PSY = {"id": "psy", "minutes": 30, "provider": "specialist", "provider_specialties": ["rx"]}
 FAM = {"id": "fam", "with_family": True}
+INDIVIDUAL = {"id": "individual", "minutes": 60, "provider": "primary", "required": True}
 
 
 def _iv(day: str, start: str, end: str) -> Doc:
@@ -134,6 +136,30 @@ def _family_week() -> Instance:
     )
 
 
+def _shared_hour_week() -> Instance:
+    """T1 is the only therapist. C1 is free for an individual session only mon 10:00-11:00,
+    and C2's family only then: one of the two is missed, C2's family session (wanted). Each
+    alone fits T1's calendar, so only a check of both together sees it."""
+    busy = [
+        _iv("mon", "09:00", "10:00"),
+        _iv("mon", "11:00", "12:00"),
+        _iv("tue", "10:00", "12:00"),
+    ]
+    return _week(
+        [_group("G1", _iv("tue", "09:00", "10:00"))],
+        [_counsellor("T1")],
+        [
+            _person("C1", appointments={"individual": 1}, busy=busy),
+            _person(
+                "C2",
+                appointments={"individual": 1, "fam": 1},
+                family_availability=[_iv("mon", "10:00", "11:00")],
+            ),
+        ],
+        appointment_kinds=[INDIVIDUAL, FAM],
+    )
+
+
 def _optimum(instance: Instance) -> int:
     roster = solve(instance, SolveOptions(time_limit=10, workers=1, seed=0))
     assert roster.status == "optimal" and roster.objective is not None
@@ -155,6 +181,28 @@ def test_the_bound_and_the_target_reach_what_no_roster_avoids(week: Any, optimum
     assert bound == optimum
     target = relaxed_target(facts, seconds=10, workers=1, seed=0, deadline=Deadline())
     assert target is not None and target.bound == optimum == target.objective
+
+
+def test_the_targets_calendar_cuts_see_a_wanted_and_a_required_appointment_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The shared hour: the target's rounds reach the optimum; without the calendar cuts
+    (the wanted appointments' minutes and the required ones' calendar checked apart, as
+    before) its bound stays at 0."""
+    instance = _shared_hour_week()
+    assert _optimum(instance) == 100
+    facts = derive_facts(instance, canonical=True)
+    found = relaxed_target(facts, seconds=10, workers=1, seed=0, deadline=Deadline())
+    assert found is not None and found.bound == 100 == found.objective and found.fits
+    assert ("C2", "fam") not in found.held
+    monkeypatch.setattr(target_module, "calendar_cuts", _required_only)
+    found = relaxed_target(facts, seconds=10, workers=1, seed=0, deadline=Deadline())
+    assert found is not None and found.bound == 0 and found.held == {("C2", "fam"): "T1"}
+
+
+def _required_only(facts: Any, relaxation: Any, placements: Any, value: Any, deadline: Any) -> Any:
+    """The calendar cuts of the required appointments alone (the check before this one)."""
+    return calendars.calendar_cuts(facts, relaxation, placements, lambda lit: False, deadline)
 
 
 def test_without_the_cuts_the_prescribers_minutes_hide_the_missed_visit(
@@ -247,7 +295,7 @@ def test_a_step_around_a_missed_visit_moves_the_visits_in_its_way(
     assert best is not None and best.objective == 100
     decisions = Decisions(built)
     shape = decisions.shape(best.values)
-    assert shape.missed == [("C2", ("T9",))]
+    assert shape.missed == [neighbourhoods.Missed("C2", "psy", ("T9",))]
     monkeypatch.setattr(neighbourhoods, "MISSED_SHARE", 1.0)
     free = neighbourhoods.choose(decisions, shape, 10, random.Random(0))
     assert free.name == "missed" and "C2" in free.clients and "T9" in free.providers
@@ -256,3 +304,25 @@ def test_a_step_around_a_missed_visit_moves_the_visits_in_its_way(
     assert solver is not None and round(solver.objective_value) == 0
     report = check(instance, roster_from_solution(built, solver, "feasible", 0.0))
     assert report.ok and report.objective == 0, report.lines()
+
+
+def test_a_missed_appointment_the_target_holds_comes_first_with_the_targets_provider() -> None:
+    """Of two missed appointments, the one the target holds seeds every neighbourhood built
+    around a missed one, and the provider the target gives it is among those freed (C1 now
+    sees T1; T3, whom the target chose, is one of three who could hold it)."""
+    missed = [
+        neighbourhoods.Missed("C1", "fam", ("T1", "T2", "T3", "T4", "T5")),
+        neighbourhoods.Missed("C2", "psy", ("T9",)),
+    ]
+    shape = neighbourhoods.Shape(missed=missed)
+    shape.providers_of["C1"] = {"T1"}
+    shape.providers_of["C2"] = {"T9"}
+    held = {("C1", "fam"): "T3"}
+    for seed in range(20):
+        clients, providers = neighbourhoods._around_missed(shape, 4, random.Random(seed), held)
+        assert "C1" in clients and {"T1", "T3"} <= providers and "T9" not in providers
+    seeds = {
+        frozenset(neighbourhoods._around_missed(shape, 4, random.Random(seed), {})[1])
+        for seed in range(20)
+    }
+    assert frozenset({"T9"}) in seeds  # without a target either may come first
