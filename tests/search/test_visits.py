@@ -302,6 +302,7 @@ def test_a_step_around_a_missed_visit_moves_the_visits_in_its_way(
     fixings = decisions.fixings(best.values, shape, free)
     solver, _ = lns._step(built, fixings, best, 10.0, random.Random(0), Deadline(), [])
     assert solver is not None and round(solver.objective_value) == 0
+    assert solver.parameters.cp_model_probing_level == 0  # a step's presolve probes nothing
     report = check(instance, roster_from_solution(built, solver, "feasible", 0.0))
     assert report.ok and report.objective == 0, report.lines()
 
