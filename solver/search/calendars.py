@@ -35,7 +35,11 @@ from solver.options import Deadline
 from solver.precompute import Facts, Span, spans_overlap
 from solver.search.relaxed_bound import Relaxation
 
-__all__ = ["CHECK_SECONDS", "calendar_cuts"]
+__all__ = ["CHECK_SECONDS", "Placements", "calendar_cuts"]
+
+Placements = tuple[dict[str, str], dict[str, str], dict[str, str]]
+"""Where a solution of the relaxation places clients: client -> group, client -> primary
+therapist, group -> facilitator."""
 
 CHECK_SECONDS = 0.5
 """The most one calendar check may take (an unfinished check counts as fitting)."""
@@ -54,7 +58,7 @@ class _Item:
 def calendar_cuts(
     facts: Facts,
     relaxation: Relaxation,
-    placements: tuple[dict[str, str], dict[str, str], dict[str, str]],
+    placements: Placements,
     value: Callable[[cp_model.IntVar], bool],
     deadline: Deadline,
 ) -> list[list[cp_model.IntVar]]:

@@ -32,7 +32,7 @@ from ortools.sat.python import cp_model
 
 from solver.options import Deadline, Stopped
 from solver.precompute import ClientFacts, Facts, Span
-from solver.search.calendars import calendar_cuts
+from solver.search.calendars import Placements, calendar_cuts
 from solver.search.phases import hint_whole, stopped_on_request
 from solver.search.relaxed_bound import Relaxation, build_relaxation, new_solver, union
 from solver.search.visits import (
@@ -64,10 +64,6 @@ workers (more than 15 s on one) against 2.8-6.8 s, week A's 3.8-7.4 s against 0.
 LAST_ROUND_SECONDS = 0.05
 """Less time than this left, no round starts; a round that ends with less than this left was
 cut short by the time."""
-
-Placements = tuple[dict[str, str], dict[str, str], dict[str, str]]
-"""Where a roster places clients: client -> group, client -> primary therapist, group ->
-facilitator."""
 
 
 @dataclass(frozen=True)
