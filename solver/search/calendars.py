@@ -76,6 +76,8 @@ def calendar_cuts(
                 items_of[therapist_id].append(_Item(client_id, kf.kind.id, kf.count, literal))
                 required.add(therapist_id)
     for (client_id, kind, therapist_id), literals in relaxation.held.items():
+        if therapist_id not in required:
+            continue  # wanted visits alone: the capacity cuts' business (quicker there)
         held = [lit for lit in literals if value(lit)]
         if held and client_id in group_of:
             items_of[therapist_id].append(_Item(client_id, kind, len(held), held[-1]))
@@ -86,8 +88,6 @@ def calendar_cuts(
     for therapist_id, items in items_of.items():
         if deadline.expired():
             break
-        if therapist_id not in required:
-            continue  # wanted visits alone: the capacity cuts' business (quicker there)
         check = _Calendar(facts, therapist_id, led.get(therapist_id, []), group_of)
         if check.fits(items):
             continue
