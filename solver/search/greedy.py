@@ -23,6 +23,14 @@ not fit there then take their turn as above. Without the reserved meetings, on v
 a guided roster left 42-52 clients out of a target that leaves 23 out (its first appointments
 took the hours their therapist was to lead a group in); with them, 24-25.
 
+Guided, wanted appointments follow the guide too: one it holds goes to the provider it holds
+it with first, and a wanted kind it does not hold is booked only after everyone is placed,
+where it still fits (so that it takes no prescriber's hour the guide gave another client).
+First come, first served, the guided rosters of v2-m-normal-1 missed 30-40 wanted
+appointments where their target missed about 10; on the twelve 250-client sites of the
+network tier (45 s each, one worker) the solver's rosters summed to 59,630 with this against
+67,770 without (benchmarks/README.md, eighteenth session).
+
 It shares no code with the solver's model: it is the yardstick, not the solver. When it cannot
 honour every pin (it is a heuristic, not a proof), the roster's status is ``unknown``.
 
@@ -35,9 +43,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from solver.instance import DAYS, AppointmentKind, Client, Group, Instance, Therapist
+from solver.instance import Client, Group, Instance, Therapist
 from solver.options import Deadline, Progress, SolveOptions, SolveResult, SolveStats
 from solver.roster import Roster
+from solver.search.greedy_calendars import Calendars
 from solver.search.greedy_outcome import (
     Booking,
     GreedyOutcome,
@@ -49,8 +58,7 @@ from solver.search.greedy_outcome import (
     outcome,
     reason,
 )
-from solver.search.greedy_week import WeekFacts
-from solver.search.spans import Slot, Span, by_day, hits, inside, intersect, subtract
+from solver.search.spans import hits, inside
 
 __all__ = ["GreedyOutcome", "Guide", "greedy_roster", "run_greedy", "solve_detailed"]
 
@@ -110,23 +118,15 @@ def run_greedy(
 # --- the procedure ----------------------------------------------------------------------------
 
 
-class _Greedy(WeekFacts):
+class _Greedy(Calendars):
     def __init__(self, instance: Instance, guide: Guide | None = None) -> None:
         super().__init__(instance, guide)
-        self.members: dict[str, list[str]] = {}
         self.facilitator: dict[str, str] = {}
         self.facilitates: dict[str, list[str]] = {t.id: [] for t in instance.therapists}
-        # Each therapist's commitments, keyed "g:<group>" or "c:<client>", so they can be undone.
-        self.commitments: dict[str, dict[str, list[Slot]]] = {t.id: {} for t in instance.therapists}
-        self._free_cache: dict[str, list[list[Span]]] = {}
         self.caseload: dict[str, int] = {t.id: 0 for t in instance.therapists}
         self.by_room: dict[str, list[str]] = {}
         self.placed: dict[str, Placed] = {}
         self.reasons: dict[str, list[str]] = {}
-        self.planned: dict[str, list[str]] = {}  # therapist -> groups the guide has them lead
-        self.reserve = False  # keep the planned groups' meetings clear (a strict placement)
-        for group_id, therapist_id in self.guide.facilitator_of.items():
-            self.planned.setdefault(therapist_id, []).append(group_id)
 
     def place_all(self, deadline: Deadline) -> None:
         ordered = self._order(self.inst.clients)
@@ -165,30 +165,28 @@ class _Greedy(WeekFacts):
                 self.reasons[client.id] = [
                     dissolved[client.id] + "; no running group had a fitting seat"
                 ]
+        if self.guide.group_of:
+            self._book_the_rest(deadline)
 
-    # -- therapist time -----------------------------------------------------------------------
-
-    def _free(self, therapist_id: str) -> list[list[Span]]:
-        """The therapist's availability minus every commitment, per day."""
-        cached = self._free_cache.get(therapist_id)
-        if cached is None:
-            taken = by_day(
-                slot for slots in self.commitments[therapist_id].values() for slot in slots
-            )
-            cached = [
-                subtract(spans, taken[day])
-                for day, spans in enumerate(self.availability[therapist_id])
-            ]
-            self._free_cache[therapist_id] = cached
-        return cached
-
-    def _commit(self, therapist_id: str, key: str, slots: list[Slot]) -> None:
-        self.commitments[therapist_id][key] = slots
-        self._free_cache.pop(therapist_id, None)
-
-    def _release(self, therapist_id: str, key: str) -> None:
-        self.commitments[therapist_id].pop(key, None)
-        self._free_cache.pop(therapist_id, None)
+    def _book_the_rest(self, deadline: Deadline) -> None:
+        """Guided, last: each placed client's wanted kinds of which nothing is booked yet (the
+        ones the guide does not hold were left for now), where they still fit."""
+        for client in self._order([self.inst.client(cid) for cid in self.placed]):
+            deadline.check(1.0)
+            placed = self.placed[client.id]
+            group = self.inst.group(placed.group)
+            for kind in self._wanted(client):
+                if any(b.kind == kind.id for b in placed.appointments):
+                    continue
+                booked = placed.appointments
+                got = self._most(client, group, kind, placed.therapist, None, booked)
+                if not got:
+                    continue
+                placed.appointments = sorted([*placed.appointments, *got], key=lambda b: b.slot)
+                key = f"c:{client.id}"
+                for provider in {b.provider for b in got}:
+                    mine = self.commitments[provider].get(key, [])
+                    self._commit(provider, key, [*mine, *(b.slot for b in got)])
 
     def _can_facilitate(self, therapist: Therapist, group: Group) -> bool:
         if len(self.facilitates[therapist.id]) >= therapist.max_groups:
@@ -221,15 +219,6 @@ class _Greedy(WeekFacts):
         )
         return best.id
 
-    def _planned(self, therapist_id: str) -> list[list[Span]] | None:
-        """The meetings of the groups the guide gives the therapist to lead that are not
-        open yet (kept clear of their appointments), per day; None without any."""
-        groups = self.planned.get(therapist_id) if self.reserve else None
-        waiting = [g for g in groups or () if g not in self.members]
-        if not waiting:
-            return None
-        return by_day(slot for g in waiting for slot in self.meetings[g])
-
     def _options(self, therapist: Therapist) -> int:
         return sum(
             1
@@ -237,83 +226,36 @@ class _Greedy(WeekFacts):
             if g.id not in self.members and self._can_facilitate(therapist, g)
         )
 
-    def _book(
+    def _appointments(
         self,
         client: Client,
         group: Group,
-        kind: AppointmentKind,
-        provider: str,
+        therapist_id: str,
         facilitator: str | None,
-        booked: list[Booking],
-    ) -> list[Booking]:
-        """As many appointments of ``kind`` with ``provider`` as the client asks for (one a
-        day, group days first, first fitting slot), clear of ``booked``; maybe fewer."""
-        count = self.inst.requested(client, kind)
-        length = self.inst.appointment_minutes(client, kind)
-        group_days = self.meeting_days[group.id]
-        free = self._free(provider)
-        if provider == facilitator:
-            # The group it would open is not committed yet.
-            free = [subtract(free[d], group_days[d]) for d in range(len(DAYS))]
-        planned = self._planned(provider)
-        if planned:
-            free = [subtract(free[d], planned[d]) for d in range(len(DAYS))]
-        busy = self.busy[client.id]
-        family = self.family[client.id] if kind.with_family else None
-        order = sorted(range(len(DAYS)), key=lambda d: (not group_days[d], d))
-        chosen: list[Booking] = []
-        for day in order:
-            if len(chosen) == count:
-                break
-            mine = sorted((b.slot[1], b.slot[2]) for b in booked if b.slot[0] == day)
-            theirs = sorted(
-                (b.slot[1], b.slot[2])
-                for b in booked
-                if b.provider == provider and b.slot[0] == day
-            )
-            client_free = subtract(subtract(self.open_hours[day], busy[day]), mine)
-            if not group.pull_out:
-                client_free = subtract(client_free, group_days[day])
-            if family is not None:
-                client_free = intersect(client_free, family[day])
-            for start, end in intersect(client_free, subtract(free[day], theirs)):
-                first = -(-start // self.slot) * self.slot
-                if first + length <= end:
-                    chosen.append(Booking(kind.id, provider, (day, first, first + length)))
-                    break
-        return chosen
-
-    def _appointments(
-        self, client: Client, group: Group, therapist_id: str, facilitator: str | None
+        *,
+        defer: bool = True,
     ) -> list[Booking] | None:
         """Every required appointment and as many wanted ones as fit, or None when a
-        required one does not fit (or the weekly hours fall short)."""
+        required one does not fit (or the weekly hours fall short). Guided, a wanted kind
+        the guide does not hold is left for :meth:`_book_the_rest` (with ``defer``, unless
+        the weekly hours then fall short), and a held one goes to the guide's provider first."""
         booked: list[Booking] = []
         kinds = [k for k in self.inst.kinds if self.inst.requested(client, k) > 0]
         # Required kinds first (primary before specialist), then the wanted ones.
         kinds.sort(key=lambda k: (not k.required, k.provider != "primary"))
+        deferred = False
         for kind in kinds:
-            count = self.inst.requested(client, kind)
-            if kind.provider == "primary":
-                got = self._book(client, group, kind, therapist_id, facilitator, booked)
-            else:
-                got = []
-                needed = frozenset(kind.provider_specialties)
-                for provider in (
-                    t.id
-                    for t in self.inst.therapists
-                    if t.id not in client.avoid_therapists and needed <= self.specialties[t.id]
-                ):
-                    trial = self._book(client, group, kind, provider, facilitator, booked)
-                    if len(trial) > len(got):
-                        got = trial
-                    if len(got) == count:
-                        break
-            if kind.required and len(got) < count:
+            if defer and self._later(client, kind):
+                deferred = True
+                continue
+            got = self._most(client, group, kind, therapist_id, facilitator, booked)
+            if kind.required and len(got) < self.inst.requested(client, kind):
                 return None
             booked += got
         counted = counted_minutes(self.inst, group, self.meeting_days[group.id], booked)
         if counted < self.inst.min_weekly_minutes(client):
+            if deferred:
+                return self._appointments(client, group, therapist_id, facilitator, defer=False)
             return None
         return sorted(booked, key=lambda b: b.slot)
 

@@ -49,6 +49,9 @@ class Guide:
     therapist_of: Mapping[str, str]  # client id -> primary therapist id
     facilitator_of: Mapping[str, str]  # group id -> facilitator id
     order: Sequence[str] = ()  # clients of equal priority in this order (else as listed)
+    # (client id, wanted kind) -> the provider the guide holds its appointments with; with a
+    # group_of, a wanted kind it does not hold is booked last (see solver.search.greedy).
+    held: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
 NO_GUIDE = Guide({}, {}, {})

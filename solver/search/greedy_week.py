@@ -1,12 +1,12 @@
 """What the greedy (:mod:`solver.search.greedy`) reads of the week before placing anyone:
 slots per day, who could join which group (R1, busy hours, R10) and in what order clients
-take their turn."""
+take their turn, and who may hold their wanted appointments."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from solver.instance import Client, Group, Instance
+from solver.instance import AppointmentKind, Client, Group, Instance
 from solver.search.greedy_outcome import NO_GUIDE, Guide, StageCounts
 from solver.search.spans import by_day, hits, to_slots
 
@@ -54,6 +54,34 @@ class WeekFacts:
             return (not pinned, -c.priority, index.get(c.id, len(index)))
 
         return sorted(clients, key=key)
+
+    # -- wanted appointments ---------------------------------------------------------------
+
+    def _wanted(self, client: Client) -> list[AppointmentKind]:
+        """The wanted kinds the client asks for."""
+        return [k for k in self.inst.kinds if not k.required and self.inst.requested(client, k)]
+
+    def _providers(self, client: Client, kind: AppointmentKind, therapist_id: str) -> list[str]:
+        """Who may hold the client's appointments of ``kind``: the primary therapist, or each
+        qualified specialist the client does not avoid (the guide's first)."""
+        if kind.provider == "primary":
+            return [therapist_id]
+        needed = frozenset(kind.provider_specialties)
+        out = [
+            t.id
+            for t in self.inst.therapists
+            if t.id not in client.avoid_therapists and needed <= self.specialties[t.id]
+        ]
+        held = self.guide.held.get((client.id, kind.id))
+        return sorted(out, key=lambda t: t != held)
+
+    def _later(self, client: Client, kind: AppointmentKind) -> bool:
+        """Guided: a wanted kind the guide does not hold (booked last, where it still fits)."""
+        return (
+            bool(self.guide.group_of)
+            and not kind.required
+            and (client.id, kind.id) not in self.guide.held
+        )
 
     # -- static fit ---------------------------------------------------------------------------
 

@@ -312,7 +312,9 @@ def _target(
         built_rosters: list[tuple[int, Roster]] = []
         for attempt in range(GUIDED_ORDERS):
             order = rng.sample(ids, len(ids)) if attempt else ()
-            guide = Guide(target.group_of, target.therapist_of, target.facilitator_of, order)
+            guide = Guide(
+                target.group_of, target.therapist_of, target.facilitator_of, order, target.held
+            )
             roster = greedy_roster(instance, guide=guide, deadline=Deadline(deadline.at))
             if roster.status == "feasible" and roster.objective is not None:
                 built_rosters.append((roster.objective, roster))

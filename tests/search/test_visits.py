@@ -31,7 +31,7 @@ from solver.precompute import derive_facts
 from solver.search import calendars, completion, lns, neighbourhoods
 from solver.search import relaxed_bound as relaxed
 from solver.search import target as target_module
-from solver.search.greedy import greedy_roster
+from solver.search.greedy import Guide, greedy_roster
 from solver.search.lns import Incumbent
 from solver.search.neighbourhoods import Decisions
 from solver.search.target import relaxed_target
@@ -327,3 +327,46 @@ def test_a_missed_appointment_the_target_holds_comes_first_with_the_targets_prov
         for seed in range(20)
     }
     assert frozenset({"T9"}) in seeds  # without a target either may come first
+
+
+def _two_prescribers_week() -> Instance:
+    """T8 prescribes mon 10:00-10:30, T9 tue 10:00-10:30: one visit each. C1 is free for
+    either; C2 only for T8's (busy all tuesday morning after the group)."""
+    return _week(
+        [_group("G1", _iv("mon", "09:00", "10:00"))],
+        [
+            _counsellor("T1"),
+            _prescriber("T8", _iv("mon", "10:00", "10:30")),
+            _prescriber("T9", _iv("tue", "10:00", "10:30")),
+        ],
+        [
+            _person("C1", appointments={"psy": 1}),
+            _person("C2", appointments={"psy": 1}, busy=[_iv("tue", "09:00", "12:00")]),
+        ],
+        appointment_kinds=[PSY],
+    )
+
+
+def _visits(instance: Instance, roster: Roster) -> dict[str, str]:
+    """Client -> the provider of their visit (a checked roster)."""
+    assert check(instance, roster).ok
+    return {p.id: a.provider for p in roster.clients for a in p.appointments}
+
+
+@pytest.mark.parametrize(
+    "held",
+    [{("C1", "psy"): "T9", ("C2", "psy"): "T8"}, {("C2", "psy"): "T8"}],
+    ids=["both-held", "one-held"],
+)
+def test_the_guided_greedy_books_visits_where_the_target_holds_them(
+    held: dict[tuple[str, str], str],
+) -> None:
+    """First come, first served, C1 takes T8's only visit and C2's is missed. Guided, a visit
+    goes to the provider the target holds it with first, and a visit the target does not
+    hold is booked last: both fit."""
+    instance = _two_prescribers_week()
+    assert _visits(instance, greedy_roster(instance)) == {"C1": "T8"}
+    places = ({"C1": "G1", "C2": "G1"}, {"C1": "T1", "C2": "T1"}, {"G1": "T1"})
+    guided = greedy_roster(instance, guide=Guide(*places, held=held))
+    assert _visits(instance, guided) == {"C1": "T9", "C2": "T8"}
+    assert guided.objective == 0
