@@ -207,7 +207,7 @@ def test_the_bound_keeps_its_time_limit() -> None:
     facts = _m_week()
     start = time.perf_counter()
     bound = relaxed.relaxed_bound(facts, seconds=0.5, workers=1, seed=0, deadline=Deadline())
-    assert time.perf_counter() - start < 1.5
+    assert time.perf_counter() - start < 2.5
     assert bound >= static_bound(facts)
 
 
@@ -218,29 +218,37 @@ def test_a_passed_deadline_or_a_stop_gives_the_static_bound_at_once() -> None:
     for deadline in (Deadline(time.perf_counter() - 1), Deadline(stop=stop)):
         start = time.perf_counter()
         bound = relaxed.relaxed_bound(facts, seconds=30, workers=1, seed=0, deadline=deadline)
-        assert time.perf_counter() - start < 0.5
+        assert time.perf_counter() - start < 1.0
         assert bound == static_bound(facts)
     # With time, the same week's bound is far above: the static one was no accident.
     assert _bound(facts, seconds=20) > static_bound(facts) + 10_000
 
 
 def test_a_stop_during_the_search_ends_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A week whose relaxation takes CP-SAT a few seconds; the stop comes as it starts.
+    # A week whose relaxation takes CP-SAT over a second; the stop comes as it starts.
     facts = derive_facts(parse_instance(generate_v2("m", "evening", 1)), canonical=True)
     stop = threading.Event()
+    solvers: list[cp_model.CpSolver] = []
+    stopped_at: list[float] = []
 
     @contextmanager
     def stopped_at_once(solver: Any, deadline: Deadline) -> Iterator[None]:
         with stopped_on_request(solver, deadline):
+            solvers.append(solver)
+            stopped_at.append(time.perf_counter())
             stop.set()
             yield
 
     monkeypatch.setattr(relaxed, "stopped_on_request", stopped_at_once)
-    start = time.perf_counter()
     bound = relaxed.relaxed_bound(
         facts, seconds=60, workers=1, seed=0, deadline=Deadline(stop=stop)
     )
-    assert time.perf_counter() - start < 1.0
+    # Building the relaxation comes before the stop and is not timed (a loaded machine
+    # once took 1.3 s for both). Once stopped, no second round starts and the first one
+    # does not finish: CP-SAT never reached the gap that ends a round.
+    assert time.perf_counter() - stopped_at[0] < 2.0
+    assert len(solvers) == 1
+    assert solvers[0].response_proto.status != cp_model.OPTIMAL
     assert bound >= static_bound(facts)
 
 
