@@ -382,7 +382,7 @@ def test_the_bound_phase_keeps_the_roster_valid_and_its_bound_sound(
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         out = real(*args, **kwargs)
-        phases.append(out[0].best_objective_bound)
+        phases.append(out[0][0].best_objective_bound)
         return out
 
     monkeypatch.setattr(portfolio, "_bound_phase", spy)

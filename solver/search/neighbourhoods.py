@@ -135,6 +135,15 @@ class Decisions:
         """The indexes of every appointment start, day and presence variable."""
         return {index for lits in self._clients.values() for index in lits.times}
 
+    def placement_indices(self) -> set[int]:
+        """The indexes of every literal that places a client (placed, group, primary
+        therapist) and of every facilitator literal: a roster's placements."""
+        out = {index for _, _, index in self._facilitates}
+        for lits in self._clients.values():
+            out.add(lits.placed)
+            out.update(index for _, index in (*lits.groups, *lits.therapists))
+        return out
+
     def shape(self, values: Sequence[int]) -> Shape:
         """Who is where in the roster ``values``."""
         shape = Shape()

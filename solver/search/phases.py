@@ -33,6 +33,7 @@ __all__ = [
     "ModelRejected",
     "Recorder",
     "hint_whole",
+    "relay_stop",
     "run_search",
     "search",
     "stopped_on_request",
@@ -232,3 +233,18 @@ def hint_whole(model: cp_model.CpModel, values: Sequence[int]) -> None:
     hint.values.clear()
     hint.vars.extend(range(len(values)))
     hint.values.extend(values)
+
+
+def relay_stop(deadline: Deadline, halt: threading.Event) -> threading.Thread:
+    """A thread that sets ``halt`` once the caller's stop request is set (it ends with
+    ``halt``)."""
+    stop = deadline.stop
+
+    def relay() -> None:
+        while not halt.wait(0.05):
+            if stop is not None and stop.is_set():
+                halt.set()
+
+    thread = threading.Thread(target=relay, name="stop-relay", daemon=True)
+    thread.start()
+    return thread

@@ -28,11 +28,13 @@ With two workers or more (:func:`_side_by_side`):
    restarted from the best roster whenever the repair steps have a better one than its
    own, until :data:`~solver.search.phases.SEARCH_SHARE` of the time (after a target,
    :data:`REPAIR_THREADS_WITH_TARGET` threads of repair steps, and CP-SAT's search on the
-   workers left, if any);
-3. **the bound phase**: the whole model hinted with the best roster, bounded below by the
-   bound proved so far, searched with CP-SAT's ``max_lp`` worker, whose root relaxation
-   proves a bound within seconds (from 8 workers on, CP-SAT's portfolio runs ``max_lp``
-   itself, and stage 2 lasts to the end).
+   workers left, if any, then **the polish**: the best roster's appointments searched on
+   every worker, its placements fixed, for the last :data:`POLISH_SHARE` of stage 2);
+3. **the bound phase**: after a target, more of its rounds (the relaxation's bound); else
+   the whole model hinted with the best roster, bounded below by the bound proved so far,
+   searched with CP-SAT's ``max_lp`` worker, whose root relaxation proves a bound within
+   seconds (from 8 workers on, CP-SAT's portfolio runs ``max_lp`` itself, and stage 2
+   lasts to the end).
 
 With one worker (:func:`_staged`) the stages take turns: CP-SAT's search for
 :data:`FIRST_SHARE` of the time (skipped after a target), repair steps, the bound phase.
@@ -57,7 +59,7 @@ from ortools.sat.python.cp_model_helper import CpSolverStatus
 from solver.model import RosterModel
 from solver.options import Deadline, SolveOptions
 from solver.roster import Roster
-from solver.search.completion import COMPLETE_SECONDS, complete
+from solver.search.completion import COMPLETE_SECONDS, complete, polish
 from solver.search.greedy import Guide, greedy_roster
 from solver.search.lns import Incumbent, repair
 from solver.search.phases import (
@@ -65,9 +67,10 @@ from solver.search.phases import (
     SEARCH_SHARE,
     Recorder,
     hint_whole,
+    relay_stop,
     search,
 )
-from solver.search.target import Target, relaxed_target
+from solver.search.target import Rounds, Target, target_rounds
 
 __all__ = ["FIRST_SHARE", "search_week"]
 
@@ -118,13 +121,11 @@ def search_week(
         for roster in start_from:
             if complete(built, roster, incumbent, deadline, workers=workers, seconds=seconds):
                 break
-        target = None
+        target, rounds = None, None
         if with_target:
-            target = _target(built, incumbent, recorder, options, deadline)
-        if workers == 1:
-            found = _staged(built, recorder, options, incumbent, deadline, target)
-        else:
-            found = _side_by_side(built, recorder, options, incumbent, deadline, target)
+            target, rounds = _target(built, incumbent, recorder, options, deadline)
+        stages = _staged if workers == 1 else _side_by_side
+        found = stages(built, recorder, options, incumbent, deadline, target, rounds)
     finally:
         recorder.share = None
     return _best_of(found, incumbent)
@@ -156,6 +157,7 @@ def _staged(
     incumbent: Incumbent,
     deadline: Deadline,
     target: Target | None,
+    rounds: Rounds | None,
 ) -> list[tuple[cp_model.CpSolver, CpSolverStatus]]:
     """One worker: the three stages one after the other. A week with a target skips stage
     1, as with two workers: on the twelve 250-client sites of the network tier (41 s each)
@@ -173,7 +175,7 @@ def _staged(
     until = Deadline(time.perf_counter() + share * deadline.left(), deadline.stop)
     repair(built, incumbent, recorder, until, options.seed, target=target)
     if options.bound_phase and not incumbent.proved() and deadline.left() > 1.0:
-        found.append(_bound_phase(built, recorder, options, incumbent, deadline))
+        found += _bound_phase(built, recorder, options, incumbent, deadline, rounds)
     return found
 
 
@@ -184,6 +186,7 @@ def _side_by_side(
     incumbent: Incumbent,
     deadline: Deadline,
     target: Target | None,
+    rounds: Rounds | None,
 ) -> list[tuple[cp_model.CpSolver, CpSolverStatus]]:
     """Two workers or more: CP-SAT's search alone on every worker for
     :data:`ALONE_SHARE` of the time (an easy week is proved there, as fast as CP-SAT
@@ -202,15 +205,18 @@ def _side_by_side(
         _hint_best(built, incumbent, solver, code)
     halt = threading.Event()
     inner = Deadline(deadline.at, halt)
-    relay = _relay_stop(deadline, halt)
+    relay = relay_stop(deadline, halt)
     full = dataclasses.replace(options, workers=options.worker_count() - 1)
     with_bound_phase = options.bound_phase and full.worker_count() < BOUND_PHASE_WORKERS
     share = _repair_share(alone) if with_bound_phase else 1.0
     stage_2_end = time.perf_counter() + share * inner.left()
-    threads = [_repairing(built, incumbent, recorder, inner, options.seed, target, halt)]
+    polishing = target is not None
+    polish_at = stage_2_end - _polish_seconds(stage_2_end) if polishing else stage_2_end
+    first = Deadline(polish_at, halt) if polishing else inner
+    threads = [_repairing(built, incumbent, recorder, first, options.seed, target, halt)]
     if target is not None:
         # The others take CP-SAT's workers until the bound phase, each with its own seed.
-        until = Deadline(stage_2_end, halt)
+        until = Deadline(polish_at, halt)
         for more in range(1, min(REPAIR_THREADS_WITH_TARGET, options.worker_count())):
             seed = options.seed + more
             threads.append(_repairing(built, incumbent, recorder, until, seed, target, halt))
@@ -218,12 +224,19 @@ def _side_by_side(
     try:
         if cpsat_workers > 0:
             stage_2 = dataclasses.replace(options, workers=cpsat_workers)
-            found += _restarts(built, recorder, stage_2, incumbent, inner, stage_2_end)
+            found += _restarts(built, recorder, stage_2, incumbent, inner, polish_at)
         else:
             threads[-1].join()  # stage 2 ends with the last thread's time
+        if polishing:
+            for thread in threads:
+                thread.join()
+            until = Deadline(stage_2_end, halt)
+            polish(built, incumbent, recorder, until, workers=options.worker_count())
+            seed = options.seed
+            threads.append(_repairing(built, incumbent, recorder, inner, seed, target, halt))
         unproved = not found or found[-1][1] not in _PROOFS
         if with_bound_phase and unproved and not incumbent.proved() and inner.left() > 1.0:
-            found.append(_bound_phase(built, recorder, full, incumbent, inner))
+            found += _bound_phase(built, recorder, full, incumbent, inner, rounds)
     finally:
         halt.set()
         for thread in threads:
@@ -296,9 +309,10 @@ def _target(
     recorder: Recorder,
     options: SolveOptions,
     deadline: Deadline,
-) -> Target | None:
+) -> tuple[Target | None, Rounds | None]:
     """The target of :mod:`solver.search.target` on every worker (None when it has none in
-    time, or when its solution costs no less than the best roster), its bound raised into the
+    time, or when its solution costs no less than the best roster) and its rounds (None when
+    its relaxation took all the time), its bound raised into the
     incumbent's (a valid lower bound for every roster); at each of its rounds the best of
     :data:`GUIDED_ORDERS` greedy rosters built towards it is offered as a roster (and hinted
     when kept)."""
@@ -326,7 +340,7 @@ def _target(
             complete(built, roster, incumbent, deadline, recorder=recorder, workers=workers)
 
     share = ONE_WORKER_TARGET_SHARE if workers == 1 else TARGET_SHARE_OF_TIME
-    target = relaxed_target(
+    rounds = target_rounds(
         built.facts,
         seconds=min(TARGET_SECONDS, share * deadline.left()),
         workers=workers,
@@ -335,14 +349,17 @@ def _target(
         on_round=guided,
         rounds_own_time=workers > 1,
     )
-    best = incumbent.best()
+    if rounds is None:
+        return None, None
+    incumbent.raise_bound(rounds.bound)
+    target, best = rounds.target, incumbent.best()
     if target is not None and best is not None and target.objective >= best.objective:
         # Cut short before a good solution: moving clients towards it would undo the roster.
         log.info(
             "target %d not below the roster's %d: not followed", target.objective, best.objective
         )
-        return None
-    return target
+        return None, rounds
+    return target, rounds
 
 
 def _hint_best(
@@ -398,19 +415,14 @@ def _add_bound(built: RosterModel, incumbent: Incumbent) -> None:
         built.model.add(built.objective() >= proved)
 
 
-def _relay_stop(deadline: Deadline, halt: threading.Event) -> threading.Thread:
-    """A thread that sets ``halt`` once the caller's stop request is set (it ends with
-    ``halt``)."""
-    stop = deadline.stop
+POLISH_SHARE, POLISH_SECONDS = 0.25, 15.0
+"""After a target, the share of stage 2 (at most so many seconds) that ends it with the
+best roster's appointments searched on every worker, its placements fixed
+(:func:`~solver.search.completion.polish`)."""
 
-    def relay() -> None:
-        while not halt.wait(0.05):
-            if stop is not None and stop.is_set():
-                halt.set()
 
-    thread = threading.Thread(target=relay, name="stop-relay", daemon=True)
-    thread.start()
-    return thread
+def _polish_seconds(stage_2_end: float) -> float:
+    return min(POLISH_SECONDS, POLISH_SHARE * max(0.0, stage_2_end - time.perf_counter()))
 
 
 def _repair_share(first: float) -> float:
@@ -425,14 +437,19 @@ def _bound_phase(
     options: SolveOptions,
     incumbent: Incumbent,
     deadline: Deadline,
-) -> tuple[cp_model.CpSolver, CpSolverStatus]:
-    """Stage 3: the whole model hinted with the best roster, bounded below by the bound
-    proved so far, searched with ``max_lp`` until the deadline."""
+    rounds: Rounds | None,
+) -> list[tuple[cp_model.CpSolver, CpSolverStatus]]:
+    """Stage 3, for the bound, until the deadline: after a target, more of its rounds (its
+    cuts go on raising the relaxation's bound); else the whole model hinted with the best
+    roster, bounded below by the bound proved so far, searched with ``max_lp``."""
+    if rounds is not None:
+        incumbent.raise_bound(rounds.more(deadline, options.worker_count()))
+        return []
     best = incumbent.best()
     if best is not None:
         hint_whole(built.model, best.values)
     _add_bound(built, incumbent)
-    return search(
+    found = search(
         built,
         recorder,
         options,
@@ -441,6 +458,7 @@ def _bound_phase(
         subsolvers=("max_lp",),
         on_bound=incumbent.raise_bound,
     )
+    return [found]
 
 
 def _best_of(

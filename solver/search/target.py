@@ -43,7 +43,7 @@ from solver.search.visits import (
     usable_days,
 )
 
-__all__ = ["Placements", "Target", "relaxed_target", "tighten"]
+__all__ = ["Placements", "Rounds", "Target", "relaxed_target", "target_rounds", "tighten"]
 
 log = logging.getLogger(__name__)
 
@@ -99,63 +99,132 @@ def relaxed_target(
 
     A round cut short by the time ends the rounds without replacing the last target: its
     solution is only the best found so far, and can cost several times more."""
+    rounds = target_rounds(
+        facts,
+        seconds=seconds,
+        workers=workers,
+        seed=seed,
+        deadline=deadline,
+        on_round=on_round,
+        rounds_own_time=rounds_own_time,
+    )
+    return None if rounds is None else rounds.target
+
+
+def target_rounds(
+    facts: Facts,
+    *,
+    seconds: float,
+    workers: int,
+    seed: int,
+    deadline: Deadline,
+    on_round: Callable[[Target], None] | None = None,
+    rounds_own_time: bool = False,
+) -> Rounds | None:
+    """:func:`relaxed_target`'s rounds, kept so that more can follow
+    (:meth:`Rounds.more`); None when the relaxation could not be built in time."""
     until = Deadline(min(deadline.at, time.perf_counter() + seconds), deadline.stop)
     try:
         relaxation = build_relaxation(facts, until)
         tighten(relaxation, facts, until)
     except Stopped:
         return None
-    target: Target | None = None
-    bound, rounds, cuts = 0, 0, 0
-    while until.left() > LAST_ROUND_SECONDS:
-        solver = new_solver(min(ROUND_SECONDS, until.left()), workers, seed)
-        solver.parameters.relative_gap_limit = ROUND_GAP
-        with stopped_on_request(solver, until):
-            code = solver.solve(relaxation.model)
-        rounds += 1
-        if code == cp_model.INFEASIBLE:
-            return None  # only with pins no roster can honour
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break
-        if code == cp_model.FEASIBLE and target is not None and until.left() <= LAST_ROUND_SECONDS:
-            break  # cut short by the time: its solution is no better a guide than the last
-        if math.isfinite(solver.best_objective_bound):
-            bound = max(bound, math.ceil(solver.best_objective_bound - 1e-6))
-        found = _read(relaxation, solver)
-        new_cuts = calendar_cuts(facts, relaxation, found, solver.boolean_value, until)
-        held = relaxation.held
-        capacity = capacity_cuts(relaxation.model, facts, held, solver.boolean_value, until)
-        cuts += len(new_cuts) + capacity
-        target = Target(
-            *found,
-            round(solver.objective_value),
-            max(0, bound),
-            not new_cuts,
-            rounds,
-            cuts,
-            _held(relaxation, solver),
-        )
-        log.info(
-            "target round %d: objective %d, bound %d, %d cuts, %d capacity cuts, %.1fs",
-            rounds,
-            target.objective,
-            bound,
-            len(new_cuts),
-            capacity,
-            solver.wall_time,
-        )
-        if on_round is not None:
-            started = time.perf_counter()
-            on_round(target)
-            if rounds_own_time:
-                spent = time.perf_counter() - started
-                until = Deadline(min(deadline.at, until.at + spent), deadline.stop)
-        if not new_cuts and not capacity and code == cp_model.OPTIMAL:
-            break  # within ROUND_GAP of the bound (CP-SAT says OPTIMAL then) and it fits
-        for literals in new_cuts:
-            relaxation.model.add_bool_or([lit.Not() for lit in literals])
-        hint_whole(relaxation.model, list(solver.response_proto.solution))
-    return target
+    rounds = Rounds(facts, relaxation, seed)
+    rounds.run(until, deadline, workers, on_round, rounds_own_time)
+    return rounds
+
+
+class Rounds:
+    """The cut relaxation of a week and the rounds solved on it so far: its last
+    :class:`Target` and the best bound any round proved."""
+
+    def __init__(self, facts: Facts, relaxation: Relaxation, seed: int) -> None:
+        self.facts = facts
+        self.relaxation = relaxation
+        self.seed = seed
+        self.target: Target | None = None
+        self.bound = 0
+        self.rounds = 0
+        self.cuts = 0
+        self.infeasible = False  # only with pins no roster can honour
+        self.solved = False  # its solution fits every calendar, within ROUND_GAP of its bound
+
+    def more(self, until: Deadline, workers: int) -> int:
+        """More rounds until ``until`` (once the rounds are solved, one solve closing the
+        gap); returns the best bound so far, valid for every roster of the week."""
+        if self.solved:
+            solver = new_solver(until.left(), workers, self.seed)
+            with stopped_on_request(solver, until):
+                solver.solve(self.relaxation.model)
+            if math.isfinite(solver.best_objective_bound):
+                self.bound = max(self.bound, math.ceil(solver.best_objective_bound - 1e-6))
+        elif not self.infeasible:
+            self.run(until, until, workers, None, False)
+        log.info("target rounds: bound %d after %d rounds", self.bound, self.rounds)
+        return self.bound
+
+    def run(
+        self,
+        until: Deadline,
+        deadline: Deadline,
+        workers: int,
+        on_round: Callable[[Target], None] | None,
+        rounds_own_time: bool,
+    ) -> None:
+        """Rounds until ``until`` (see :func:`relaxed_target`)."""
+        facts, relaxation = self.facts, self.relaxation
+        while until.left() > LAST_ROUND_SECONDS:
+            solver = new_solver(min(ROUND_SECONDS, until.left()), workers, self.seed)
+            solver.parameters.relative_gap_limit = ROUND_GAP
+            with stopped_on_request(solver, until):
+                code = solver.solve(relaxation.model)
+            self.rounds += 1
+            if code == cp_model.INFEASIBLE:
+                self.infeasible, self.target = True, None
+                return
+            if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return
+            if math.isfinite(solver.best_objective_bound):
+                self.bound = max(self.bound, math.ceil(solver.best_objective_bound - 1e-6))
+            short = code == cp_model.FEASIBLE and until.left() <= LAST_ROUND_SECONDS
+            if short and self.target is not None:
+                return  # cut short by the time: its solution is no better a guide than the last
+            found = _read(relaxation, solver)
+            new_cuts = calendar_cuts(facts, relaxation, found, solver.boolean_value, until)
+            held = relaxation.held
+            capacity = capacity_cuts(relaxation.model, facts, held, solver.boolean_value, until)
+            self.cuts += len(new_cuts) + capacity
+            target = Target(
+                *found,
+                round(solver.objective_value),
+                max(0, self.bound),
+                not new_cuts,
+                self.rounds,
+                self.cuts,
+                _held(relaxation, solver),
+            )
+            self.target = target
+            log.info(
+                "target round %d: objective %d, bound %d, %d cuts, %d capacity cuts, %.1fs",
+                self.rounds,
+                target.objective,
+                self.bound,
+                len(new_cuts),
+                capacity,
+                solver.wall_time,
+            )
+            if on_round is not None:
+                started = time.perf_counter()
+                on_round(target)
+                if rounds_own_time:
+                    spent = time.perf_counter() - started
+                    until = Deadline(min(deadline.at, until.at + spent), deadline.stop)
+            if not new_cuts and not capacity and code == cp_model.OPTIMAL:
+                self.solved = True  # within ROUND_GAP of the bound (OPTIMAL then); it fits
+                return
+            for literals in new_cuts:
+                relaxation.model.add_bool_or([lit.Not() for lit in literals])
+            hint_whole(relaxation.model, list(solver.response_proto.solution))
 
 
 def tighten(relaxation: Relaxation, facts: Facts, deadline: Deadline) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
+from types import SimpleNamespace
 
 import pytest
 from helpers_solve import moderate_week
@@ -296,16 +297,16 @@ def test_a_target_no_better_than_the_roster_is_not_followed(
     recorder = Recorder(time.perf_counter(), None)
     options = SolveOptions(time_limit=10, workers=1, seed=0)
 
-    def poor(*args: object, **kwargs: object) -> target.Target:
-        return dataclasses.replace(found, objective=best.objective)
+    def poor(*args: object, **kwargs: object) -> SimpleNamespace:
+        return SimpleNamespace(target=dataclasses.replace(found, objective=best.objective), bound=0)
 
-    def good(*args: object, **kwargs: object) -> target.Target:
-        return found
+    def good(*args: object, **kwargs: object) -> SimpleNamespace:
+        return SimpleNamespace(target=found, bound=0)
 
-    monkeypatch.setattr(portfolio, "relaxed_target", poor)
-    assert portfolio._target(built, incumbent, recorder, options, Deadline()) is None
-    monkeypatch.setattr(portfolio, "relaxed_target", good)
-    assert portfolio._target(built, incumbent, recorder, options, Deadline()) is found
+    monkeypatch.setattr(portfolio, "target_rounds", poor)
+    assert portfolio._target(built, incumbent, recorder, options, Deadline())[0] is None
+    monkeypatch.setattr(portfolio, "target_rounds", good)
+    assert portfolio._target(built, incumbent, recorder, options, Deadline())[0] is found
 
 
 @pytest.mark.parametrize("with_target", [True, False])
@@ -329,9 +330,13 @@ def test_with_a_target_two_workers_run_two_threads_of_repair_steps(
         stages.append(f"cp-sat x{args[2].workers}")  # type: ignore[attr-defined]
         return []
 
-    def bound_phase(*args: object, **kwargs: object) -> tuple[object, object]:
+    def bound_phase(*args: object, **kwargs: object) -> list[tuple[object, object]]:
         stages.append(f"bound x{args[2].workers}")  # type: ignore[attr-defined]
-        return object(), portfolio.cp_model.FEASIBLE
+        return [(object(), portfolio.cp_model.FEASIBLE)]
+
+    def polish(*args: object, workers: int, **kwargs: object) -> bool:
+        stages.append(f"polish x{workers}")
+        return False
 
     def alone(*args: object, **kwargs: object) -> tuple[object, object]:
         stages.append("alone")
@@ -340,16 +345,18 @@ def test_with_a_target_two_workers_run_two_threads_of_repair_steps(
     monkeypatch.setattr(portfolio, "repair", repair)
     monkeypatch.setattr(portfolio, "_restarts", restarts)
     monkeypatch.setattr(portfolio, "_bound_phase", bound_phase)
+    monkeypatch.setattr(portfolio, "polish", polish)
     monkeypatch.setattr(portfolio, "_cpsat_for", alone)
     monkeypatch.setattr(portfolio, "_hint_best", lambda *args: None)
     found = target.Target({}, {}, {}, 0, 0, True, 1, 0) if with_target else None
     options = SolveOptions(time_limit=10, workers=2, seed=7)
     recorder = Recorder(time.perf_counter(), None)
     deadline = Deadline(time.perf_counter() + 5)
-    portfolio._side_by_side(built, recorder, options, lns.Incumbent(), deadline, found)
+    portfolio._side_by_side(built, recorder, options, lns.Incumbent(), deadline, found, None)
     if with_target:
-        assert sorted(seeds) == [7, 8]
-        assert stages == ["bound x1"]
+        # Two threads, the polish on both workers, then the first thread again.
+        assert sorted(seeds) == [7, 7, 8]
+        assert stages == ["polish x2", "bound x1"]
     else:
         assert seeds == [7]
         assert stages == ["alone", "cp-sat x1", "bound x1"]
@@ -369,7 +376,7 @@ def _stages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     feasible = (object(), portfolio.cp_model.FEASIBLE)
     monkeypatch.setattr(portfolio, "repair", record("repair", 0))
     monkeypatch.setattr(portfolio, "_restarts", record("cp-sat", []))
-    monkeypatch.setattr(portfolio, "_bound_phase", record("bound", feasible))
+    monkeypatch.setattr(portfolio, "_bound_phase", record("bound", [feasible]))
     monkeypatch.setattr(portfolio, "_cpsat_for", record("alone", feasible))
     monkeypatch.setattr(portfolio, "_hint_best", lambda *args: None)
     return stages
@@ -388,7 +395,7 @@ def test_one_worker_skips_cpsat_alone_after_a_target_and_the_bound_phase_on_requ
     options = SolveOptions(time_limit=10, workers=1, seed=7, bound_phase=bound_phase)
     recorder = Recorder(time.perf_counter(), None)
     deadline = Deadline(time.perf_counter() + 5)
-    portfolio._staged(built, recorder, options, lns.Incumbent(), deadline, found)
+    portfolio._staged(built, recorder, options, lns.Incumbent(), deadline, found, None)
     expected = ([] if with_target else ["alone"]) + ["repair"] + (["bound"] if bound_phase else [])
     assert stages == expected
 
@@ -399,7 +406,7 @@ def test_two_workers_leave_the_bound_phase_out_on_request(monkeypatch: pytest.Mo
     options = SolveOptions(time_limit=10, workers=2, seed=7, bound_phase=False)
     recorder = Recorder(time.perf_counter(), None)
     deadline = Deadline(time.perf_counter() + 5)
-    portfolio._side_by_side(built, recorder, options, lns.Incumbent(), deadline, None)
+    portfolio._side_by_side(built, recorder, options, lns.Incumbent(), deadline, None, None)
     assert sorted(stages) == ["alone", "cp-sat", "repair"]  # the repair steps run on a thread
 
 
@@ -419,7 +426,7 @@ def test_the_starting_roster_is_completed_briefly_when_a_target_follows(
         return True
 
     monkeypatch.setattr(portfolio, "complete", complete)
-    monkeypatch.setattr(portfolio, "_target", lambda *args: None)
+    monkeypatch.setattr(portfolio, "_target", lambda *args: (None, None))
     monkeypatch.setattr(portfolio, "_staged", lambda *args: [])
     options = SolveOptions(time_limit=10, workers=1, seed=0)
     recorder = Recorder(time.perf_counter(), None)

@@ -464,3 +464,30 @@ def test_the_relaxation_has_a_full_lp_worker_on_a_few_workers(
     solver = relaxed.new_solver(1.0, workers, 0)
     assert list(solver.parameters.subsolvers) == full
     assert solver.parameters.linearization_level == 2
+
+
+def test_more_rounds_go_on_from_the_last_and_keep_the_bound_valid() -> None:
+    """Rounds stopped after the first (the search needs the workers) go on later from the
+    cuts so far (:meth:`~solver.search.target.Rounds.more`, the bound phase after a target):
+    the bound never falls, stays below the optimum, and once the rounds are solved a last
+    solve closes the gap."""
+    name = "v2-s-overload-2"
+    facts = derive_facts(_week(name), canonical=True)
+    stop = threading.Event()
+    rounds = target.target_rounds(
+        facts,
+        seconds=20,
+        workers=1,
+        seed=0,
+        deadline=Deadline(stop=stop),
+        on_round=lambda _: stop.set(),
+    )
+    assert rounds is not None and rounds.rounds == 1 and rounds.target is not None
+    first = rounds.bound
+    optimum = _optimal(name).objective
+    assert optimum is not None and first <= optimum
+    bound = rounds.more(Deadline(time.perf_counter() + 20), workers=1)
+    assert rounds.rounds > 1 and rounds.solved  # this week's rounds end within 20 s
+    assert first <= bound == rounds.bound <= optimum
+    # Solved, one more call solves the relaxation to the end: its bound is final.
+    assert rounds.more(Deadline(time.perf_counter() + 20), workers=1) >= bound

@@ -15,6 +15,7 @@ way.
 from __future__ import annotations
 
 import random
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -34,6 +35,7 @@ from solver.search import target as target_module
 from solver.search.greedy import Guide, greedy_roster
 from solver.search.lns import Incumbent
 from solver.search.neighbourhoods import Decisions
+from solver.search.phases import Recorder
 from solver.search.target import relaxed_target
 from solver.search.visits import CHECK_SECONDS, HeldKey, most_held
 from solver.solving import solve
@@ -370,3 +372,29 @@ def test_the_guided_greedy_books_visits_where_the_target_holds_them(
     guided = greedy_roster(instance, guide=Guide(*places, held=held))
     assert _visits(instance, guided) == {"C1": "T9", "C2": "T8"}
     assert guided.objective == 0
+
+
+def test_polishing_a_roster_moves_its_visits_and_keeps_its_placements(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The greedy roster of the two prescribers' week, completed with its providers held,
+    misses C2's visit (C1 holds T8's only one). Polished, C1's visit moves to T9 and C2's
+    fits; every group and therapist stays as it was."""
+    instance = _two_prescribers_week()
+    built = build_model(derive_facts(instance, canonical=True))
+    monkeypatch.setattr(completion, "unheld_providers", lambda *args: set())
+    incumbent = Incumbent()
+    warm = greedy_roster(instance)
+    assert completion.complete(built, warm, incumbent, Deadline())
+    before = incumbent.best()
+    assert before is not None and before.objective == 100
+    recorder = Recorder(time.perf_counter(), None)
+    assert completion.polish(built, incumbent, recorder, Deadline(), workers=1)
+    after = incumbent.best()
+    assert after is not None and after.objective == 0 and after.solver is not None
+    roster = roster_from_solution(built, after.solver, "feasible", 0.0)
+    assert _visits(instance, roster) == {"C1": "T9", "C2": "T8"}
+    places = {p.id: (p.group, p.therapist) for p in warm.clients}
+    assert {p.id: (p.group, p.therapist) for p in roster.clients} == places
+    # Nothing better is left: a second polish offers nothing.
+    assert not completion.polish(built, incumbent, recorder, Deadline(), workers=1)
