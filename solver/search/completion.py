@@ -10,6 +10,7 @@ target of :mod:`solver.search.target` take).
 from __future__ import annotations
 
 import logging
+import time
 
 from ortools.sat.python import cp_model
 
@@ -20,12 +21,32 @@ from solver.search.lns import Incumbent, fix_value
 from solver.search.neighbourhoods import Decisions
 from solver.search.phases import Recorder, hint_whole, stopped_on_request
 
-__all__ = ["COMPLETE_SECONDS", "complete", "polish", "unheld_providers"]
+__all__ = [
+    "COMPLETE_SECONDS",
+    "POLISH_SECONDS",
+    "POLISH_SHARE",
+    "complete",
+    "polish",
+    "polish_seconds",
+    "unheld_providers",
+]
 
 log = logging.getLogger(__name__)
 
 COMPLETE_SECONDS = 5.0
 """The most spent turning one hand-built roster into a full vector of the model's values."""
+
+POLISH_SHARE, POLISH_SECONDS = 0.5, 20.0
+"""After a target, the share of stage 2 (at most so many seconds) that ends it with the
+best roster's appointments searched on every worker, its placements fixed
+(:func:`polish`); the repair steps go on when it ends sooner. On v2-m-evening-1 (60 s, 2
+workers, seeds 1-3) half of stage 2 gave 18,875, 18,887 and 18,689 where a quarter gave
+18,874, 18,970 and 18,970 (benchmarks/README.md, nineteenth session)."""
+
+
+def polish_seconds(stage_2_end: float) -> float:
+    """The polish's seconds in a stage 2 that ends at ``stage_2_end``."""
+    return min(POLISH_SECONDS, POLISH_SHARE * max(0.0, stage_2_end - time.perf_counter()))
 
 
 def complete(

@@ -29,7 +29,8 @@ With two workers or more (:func:`_side_by_side`):
    own, until :data:`~solver.search.phases.SEARCH_SHARE` of the time (after a target,
    :data:`REPAIR_THREADS_WITH_TARGET` threads of repair steps, and CP-SAT's search on the
    workers left, if any, then **the polish**: the best roster's appointments searched on
-   every worker, its placements fixed, for the last :data:`POLISH_SHARE` of stage 2);
+   every worker, its placements fixed, for the last
+   :data:`~solver.search.completion.POLISH_SHARE` of stage 2, and the repair steps again);
 3. **the bound phase**: after a target, more of its rounds (the relaxation's bound); else
    the whole model hinted with the best roster, bounded below by the bound proved so far,
    searched with CP-SAT's ``max_lp`` worker, whose root relaxation proves a bound within
@@ -59,7 +60,7 @@ from ortools.sat.python.cp_model_helper import CpSolverStatus
 from solver.model import RosterModel
 from solver.options import Deadline, SolveOptions
 from solver.roster import Roster
-from solver.search.completion import COMPLETE_SECONDS, complete, polish
+from solver.search.completion import COMPLETE_SECONDS, complete, polish, polish_seconds
 from solver.search.greedy import Guide, greedy_roster
 from solver.search.lns import Incumbent, repair
 from solver.search.phases import (
@@ -211,15 +212,9 @@ def _side_by_side(
     share = _repair_share(alone) if with_bound_phase else 1.0
     stage_2_end = time.perf_counter() + share * inner.left()
     polishing = target is not None
-    polish_at = stage_2_end - _polish_seconds(stage_2_end) if polishing else stage_2_end
+    polish_at = stage_2_end - polish_seconds(stage_2_end) if polishing else stage_2_end
     first = Deadline(polish_at, halt) if polishing else inner
-    threads = [_repairing(built, incumbent, recorder, first, options.seed, target, halt)]
-    if target is not None:
-        # The others take CP-SAT's workers until the bound phase, each with its own seed.
-        until = Deadline(polish_at, halt)
-        for more in range(1, min(REPAIR_THREADS_WITH_TARGET, options.worker_count())):
-            seed = options.seed + more
-            threads.append(_repairing(built, incumbent, recorder, until, seed, target, halt))
+    threads = _repairing_threads(built, incumbent, recorder, first, polish_at, options, target)
     cpsat_workers = options.worker_count() - len(threads)
     try:
         if cpsat_workers > 0:
@@ -232,8 +227,12 @@ def _side_by_side(
                 thread.join()
             until = Deadline(stage_2_end, halt)
             polish(built, incumbent, recorder, until, workers=options.worker_count())
-            seed = options.seed
-            threads.append(_repairing(built, incumbent, recorder, inner, seed, target, halt))
+            # Stage 2 goes on to its end when the polish ends sooner (its copy solved).
+            threads = _repairing_threads(
+                built, incumbent, recorder, inner, stage_2_end, options, target
+            )
+            if len(threads) > 1:
+                threads[-1].join()
         unproved = not found or found[-1][1] not in _PROOFS
         if with_bound_phase and unproved and not incumbent.proved() and inner.left() > 1.0:
             found += _bound_phase(built, recorder, full, incumbent, inner, rounds)
@@ -252,6 +251,29 @@ CP-SAT's search beside them nor from the bound phase (five tier-m weeks, 2 worke
 with two threads instead of one beside CP-SAT, 26 of 34 solves of eight 200-client weeks were
 better (v2-m-evening-1 on five seeds of five; benchmarks/README.md, fourteenth session), and
 the peak memory grew (v2-m-split-1 340 to 872 MiB)."""
+
+
+def _repairing_threads(
+    built: RosterModel,
+    incumbent: Incumbent,
+    recorder: Recorder,
+    first: Deadline,
+    others: float,
+    options: SolveOptions,
+    target: Target | None,
+) -> list[threading.Thread]:
+    """Started threads of repair steps: one until ``first``, and after a target as many
+    more as :data:`REPAIR_THREADS_WITH_TARGET` and the workers allow until ``others``
+    (each with its own seed; they take CP-SAT's workers)."""
+    halt = first.stop
+    assert halt is not None
+    seed = options.seed
+    threads = [_repairing(built, incumbent, recorder, first, seed, target, halt)]
+    if target is not None:
+        until = Deadline(others, halt)
+        for more in range(1, min(REPAIR_THREADS_WITH_TARGET, options.worker_count())):
+            threads.append(_repairing(built, incumbent, recorder, until, seed + more, target, halt))
+    return threads
 
 
 def _repairing(
@@ -413,16 +435,6 @@ def _add_bound(built: RosterModel, incumbent: Incumbent) -> None:
     proved = incumbent.whole_bound
     if proved > 0:
         built.model.add(built.objective() >= proved)
-
-
-POLISH_SHARE, POLISH_SECONDS = 0.25, 15.0
-"""After a target, the share of stage 2 (at most so many seconds) that ends it with the
-best roster's appointments searched on every worker, its placements fixed
-(:func:`~solver.search.completion.polish`)."""
-
-
-def _polish_seconds(stage_2_end: float) -> float:
-    return min(POLISH_SECONDS, POLISH_SHARE * max(0.0, stage_2_end - time.perf_counter()))
 
 
 def _repair_share(first: float) -> float:

@@ -354,8 +354,8 @@ def test_with_a_target_two_workers_run_two_threads_of_repair_steps(
     deadline = Deadline(time.perf_counter() + 5)
     portfolio._side_by_side(built, recorder, options, lns.Incumbent(), deadline, found, None)
     if with_target:
-        # Two threads, the polish on both workers, then the first thread again.
-        assert sorted(seeds) == [7, 7, 8]
+        # Two threads, the polish on both workers, then the two threads again.
+        assert sorted(seeds) == [7, 7, 8, 8]
         assert stages == ["polish x2", "bound x1"]
     else:
         assert seeds == [7]
