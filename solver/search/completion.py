@@ -9,8 +9,11 @@ target of :mod:`solver.search.target` take).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
+from collections.abc import Iterator
 
 from ortools.sat.python import cp_model
 
@@ -39,9 +42,10 @@ COMPLETE_SECONDS = 5.0
 POLISH_SHARE, POLISH_SECONDS = 0.5, 20.0
 """After a target, the share of stage 2 (at most so many seconds) that ends it with the
 best roster's appointments searched on every worker, its placements fixed
-(:func:`polish`); the repair steps go on when it ends sooner. On v2-m-evening-1 (60 s, 2
-workers, seeds 1-3) half of stage 2 gave 18,875, 18,887 and 18,689 where a quarter gave
-18,874, 18,970 and 18,970 (benchmarks/README.md, nineteenth session)."""
+(:func:`polish`); the repair steps go on when it ends sooner (it stops after
+:data:`POLISH_STALL_SECONDS` without a better roster). On v2-m-evening-1 (60 s, 2 workers,
+seeds 1-3) half of stage 2 gave 18,875, 18,887 and 18,689 where a quarter gave 18,874,
+18,970 and 18,970 (benchmarks/README.md, nineteenth session)."""
 
 
 def polish_seconds(stage_2_end: float) -> float:
@@ -148,13 +152,57 @@ def polish(
     solver.parameters.num_workers = workers
     solver.parameters.max_time_in_seconds = deadline.left()
     solver.parameters.catch_sigint_signal = False
-    with stopped_on_request(solver, deadline):
-        code = solver.solve(model)
+    with stopped_on_request(solver, deadline), _stopped_when_stalled(solver) as callback:
+        code = solver.solve(model, callback)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False
     objective = round(solver.objective_value)
-    log.info("polish: %d -> %d (%s)", best.objective, objective, solver.status_name(code))
+    log.info(
+        "polish: %d -> %d (%s, %.1fs)",
+        best.objective,
+        objective,
+        solver.status_name(code),
+        solver.wall_time,
+    )
     if incumbent.offer(objective, list(solver.response_proto.solution), solver):
         recorder.report(objective, incumbent.bound)
         return True
     return False
+
+
+POLISH_STALL_SECONDS = 3.0
+"""The polish stops after this long without a better roster (the repair steps then go on):
+on v2-m-overload-1 (seeds 4 and 5) polishes of 13-15 s gained 4-6 while the repair steps,
+with 5-7 steps a thread instead of 12-28, ended 300 and 140 above the commit before."""
+
+
+class _Improving(cp_model.CpSolverSolutionCallback):
+    """Remembers when the search last found a roster."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last = time.perf_counter()
+
+    def on_solution_callback(self) -> None:
+        self.last = time.perf_counter()
+
+
+@contextlib.contextmanager
+def _stopped_when_stalled(solver: cp_model.CpSolver) -> Iterator[_Improving]:
+    """While the block runs, a watcher thread stops ``solver`` once it has found no roster
+    for :data:`POLISH_STALL_SECONDS`; yields the callback to solve with."""
+    callback = _Improving()
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.wait(0.1):
+            if time.perf_counter() - callback.last > POLISH_STALL_SECONDS:
+                solver.stop_search()
+
+    watcher = threading.Thread(target=watch, name="polish-stall", daemon=True)
+    watcher.start()
+    try:
+        yield callback
+    finally:
+        finished.set()
+        watcher.join()

@@ -398,3 +398,27 @@ def test_polishing_a_roster_moves_its_visits_and_keeps_its_placements(
     assert {p.id: (p.group, p.therapist) for p in roster.clients} == places
     # Nothing better is left: a second polish offers nothing.
     assert not completion.polish(built, incumbent, recorder, Deadline(), workers=1)
+
+
+def test_the_polish_stops_once_it_finds_nothing_better(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The polish gives its time back to the repair steps once it has found no roster for
+    :data:`~solver.search.completion.POLISH_STALL_SECONDS`, and not before."""
+
+    class Solver:
+        stops = 0
+
+        def stop_search(self) -> None:
+            self.stops += 1
+
+    monkeypatch.setattr(completion, "POLISH_STALL_SECONDS", 1.0)
+    solver = Solver()
+    with completion._stopped_when_stalled(solver) as callback:  # type: ignore[arg-type]
+        time.sleep(0.3)
+        assert solver.stops == 0
+        callback.last = time.perf_counter()  # a roster found: the clock starts again
+        time.sleep(0.5)
+        assert solver.stops == 0
+        end = time.perf_counter() + 5.0
+        while not solver.stops and time.perf_counter() < end:
+            time.sleep(0.05)
+    assert solver.stops >= 1
