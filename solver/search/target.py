@@ -156,12 +156,16 @@ class Rounds:
             solver = new_solver(until.left(), workers, self.seed)
             with stopped_on_request(solver, until):
                 solver.solve(self.relaxation.model)
-            if math.isfinite(solver.best_objective_bound):
-                self.bound = max(self.bound, math.ceil(solver.best_objective_bound - 1e-6))
+            self._take_bound(solver)
         elif not self.infeasible:
             self.run(until, until, workers, None, False)
         log.info("target rounds: bound %d after %d rounds", self.bound, self.rounds)
         return self.bound
+
+    def _take_bound(self, solver: cp_model.CpSolver) -> None:
+        """Keep the bound ``solver`` proved (rounded up: objectives are whole) when higher."""
+        if math.isfinite(solver.best_objective_bound):
+            self.bound = max(self.bound, math.ceil(solver.best_objective_bound - 1e-6))
 
     def run(
         self,
@@ -184,8 +188,7 @@ class Rounds:
                 return
             if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 return
-            if math.isfinite(solver.best_objective_bound):
-                self.bound = max(self.bound, math.ceil(solver.best_objective_bound - 1e-6))
+            self._take_bound(solver)
             short = code == cp_model.FEASIBLE and until.left() <= LAST_ROUND_SECONDS
             if short and self.target is not None:
                 return  # cut short by the time: its solution is no better a guide than the last
