@@ -422,3 +422,34 @@ def test_the_polish_stops_once_it_finds_nothing_better(monkeypatch: pytest.Monke
         while not solver.stops and time.perf_counter() < end:
             time.sleep(0.05)
     assert solver.stops >= 1
+
+
+def _long_visits_week(start: str, end: str) -> Instance:
+    """Three clients free all week, each wanting a 60-minute visit with T9, who prescribes
+    mon from ``start`` to ``end``."""
+    return _week(
+        [_group("G1", _iv("tue", "09:00", "10:00"))],
+        [_counsellor("T1"), _prescriber("T9", _iv("mon", start, end))],
+        [_person(f"C{i}", appointments={"psy": 1}) for i in (1, 2, 3)],
+        appointment_kinds=[PSY | {"minutes": 60}],
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "held", "cuts"), [("10:00", "11:30", 1, 1), ("09:00", "12:00", 3, 0)]
+)
+def test_kind_cuts_hold_a_kind_to_the_most_the_relaxation_can_hold(
+    start: str, end: str, held: int, cuts: int
+) -> None:
+    """90 minutes hold one 60-minute visit, not the 1.5 the minutes allow: the cut says at most
+    one, as many as the optimum holds. Three hours hold all three: no cut."""
+    instance = _long_visits_week(start, end)
+    assert _optimum(instance) == 100 * (3 - held)
+    facts = derive_facts(instance, canonical=True)
+    relaxation = relaxed.build_relaxation(facts, Deadline())
+    assert target_module.kind_cuts(relaxation, Deadline(), 1, 0) == cuts
+    if cuts:
+        constraints = relaxation.model.proto.constraints
+        cut = constraints[len(constraints) - 1].linear
+        lits = [lit.index for lits in relaxation.held.values() for lit in lits]
+        assert sorted(cut.vars) == sorted(lits) and cut.domain[len(cut.domain) - 1] == held
